@@ -1,0 +1,243 @@
+"""Turning exceptions raised by an endpoint into responses.
+
+`ExceptionMiddleware` stores its registries in the scope under
+`"starlette.exception_handlers"`; routes and endpoints wrap their app with
+`wrap_app_handling_exceptions` so that a handled exception becomes a response
+as close to the endpoint as possible (inside any per-route middleware).
+FastAPI imports `wrap_app_handling_exceptions`, so its behaviour is kept stable.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.websockets import WebSocket
+
+__all__ = [
+    "EXCEPTION_HANDLERS_SCOPE_KEY",
+    "ExceptionHandlers",
+    "ResponseStartTracker",
+    "StatusHandlers",
+    "call_handler",
+    "registered_handler",
+    "respond_with_handler",
+    "run_handling_exceptions",
+    "skip_started_trackers",
+    "skip_trackers",
+    "track_response_start",
+    "wrap_app_handling_exceptions",
+]
+
+EXCEPTION_HANDLERS_SCOPE_KEY: str = "starlette.exception_handlers"
+"""Scope key holding the `(exception_handlers, status_handlers)` pair."""
+
+ExceptionHandlers = dict[Any, ExceptionHandler]
+"""Handlers keyed by exception class."""
+
+StatusHandlers = dict[int, ExceptionHandler]
+"""Handlers for `HTTPException`, keyed by status code."""
+
+# Registries mix HTTP and websocket handlers; which kind applies is decided by the scope type,
+# so a handler is called with whichever connection object it is given.
+_AnyHandler = Callable[[Any, Exception], Any]
+
+_Registries = tuple[Mapping[Any, ExceptionHandler], Mapping[int, ExceptionHandler]]
+
+_RESPONSE_START_TYPES = frozenset({"http.response.start", "websocket.http.response.start"})
+
+
+class ResponseStartTracker(functools.partial[Awaitable[None]]):
+    """A `send` that notes whether a response start message went through it.
+
+    A `functools.partial` (called at C speed) of `_send_noting_start`; being its
+    own type, it can be recognised by the layers it is handed down to.
+    """
+
+    __slots__ = ()
+
+    @property
+    def started(self) -> bool:
+        """Whether an `http.response.start` (or `websocket.http.response.start`) was sent."""
+        started: list[bool] = self.args[1]
+        return started[0]
+
+
+def _send_noting_start(send: Send, started: list[bool], message: Message) -> Awaitable[None]:
+    # Hands back `send`'s awaitable: no coroutine frame of its own per message.
+    if message["type"] in _RESPONSE_START_TYPES:
+        started[0] = True
+    return send(message)
+
+
+def track_response_start(send: Send) -> ResponseStartTracker:
+    """Return a `send` that tells (`.started`) whether a response started through it.
+
+    When `send` is already such a tracker and no response has started through it,
+    it is returned itself: whatever starts from now on goes through it, so it knows
+    as much as a new one would, and the layers of one request (server errors,
+    handled exceptions, the route) share one tracker instead of each adding a call
+    to every message.
+    """
+    if isinstance(send, ResponseStartTracker) and not send.args[1][0]:  # `.started`, without the property call
+        return send
+    return ResponseStartTracker(_send_noting_start, send, [False])
+
+
+def skip_started_trackers(send: Send) -> Send:
+    """Return the `send` below the trackers that have already seen the response start.
+
+    Such a tracker only forwards from then on (`started` cannot go back), so sending
+    the rest of a response past it changes nothing but the cost of each message.
+    """
+    while isinstance(send, ResponseStartTracker) and send.started:
+        send = send.args[0]
+    return send
+
+
+def skip_trackers(send: Send) -> Send:
+    """Return the `send` below every tracker.
+
+    For an accepted websocket: no response start can come any more (the `WebSocket`
+    state machine refuses it), so its trackers have nothing left to note.
+    """
+    while isinstance(send, ResponseStartTracker):
+        send = send.args[0]
+    return send
+
+
+def _lookup_handler(
+    exception_handlers: Mapping[Any, ExceptionHandler],
+    status_handlers: Mapping[int, ExceptionHandler],
+    exc: Exception,
+) -> ExceptionHandler | None:
+    """Find the handler for `exc`: by status code for `HTTPException`, then by class MRO."""
+    if isinstance(exc, HTTPException):
+        handler = status_handlers.get(exc.status_code)
+        if handler is not None:
+            return handler
+    for cls in type(exc).__mro__:
+        handler = exception_handlers.get(cls)
+        if handler is not None:
+            return handler
+    return None
+
+
+async def call_handler(
+    handler: ExceptionHandler, conn: Request[Any] | WebSocket[Any], exc: Exception
+) -> Response | None:
+    """Call `handler` with the connection and the exception; sync handlers run in the threadpool.
+
+    Returns the response the handler produced, or `None` (websocket handlers usually return nothing).
+    """
+    call = cast(_AnyHandler, handler)
+    if is_async_callable(call):
+        response: Response | None = await call(conn, exc)
+    else:
+        response = await run_in_threadpool(call, conn, exc)
+    return response
+
+
+def wrap_app_handling_exceptions(app: ASGIApp, conn: Request[Any] | WebSocket[Any]) -> ASGIApp:
+    """Wrap `app` so that exceptions with a registered handler become responses.
+
+    The handlers are read from `conn.scope["starlette.exception_handlers"]`
+    (none when the key is missing). When `app` raises, the handler is looked up
+    by status code for an `HTTPException`, then by walking the exception class's
+    MRO. The handler is called with `conn` and the exception; a response it
+    returns is sent (for a websocket that has not been accepted, as a denial
+    response).
+
+    Raises:
+        Exception: the original exception, unchanged, when no handler matches.
+        RuntimeError: when a handler matches but the response had already started.
+    """
+
+    async def wrapped_app(scope: Scope, receive: Receive, send: Send) -> None:
+        await run_handling_exceptions(app, scope, receive, send, conn)
+
+    return wrapped_app
+
+
+async def run_handling_exceptions(
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    conn: Request[Any] | WebSocket[Any] | None = None,
+) -> None:
+    """Run `app`, turning an exception with a registered handler into a response.
+
+    Behaves like `wrap_app_handling_exceptions(app, conn)(scope, receive, send)`,
+    without building a wrapper per call; when `conn` is omitted, the `Request`
+    or `WebSocket` given to the handler is only built if an exception is handled.
+    The handlers are those registered when the call starts (an application
+    mounted inside may register its own in the same scope meanwhile).
+
+    Raises:
+        Exception: the original exception, unchanged, when no handler matches.
+        RuntimeError: when a handler matches but the response had already started.
+    """
+    registries: _Registries | None = (scope if conn is None else conn.scope).get(EXCEPTION_HANDLERS_SCOPE_KEY)
+    tracking_send = track_response_start(send)
+    try:
+        await app(scope, receive, tracking_send)
+    except Exception as exc:
+        handler = registered_handler(registries, exc)
+        if handler is None:
+            raise
+        await respond_with_handler(handler, exc, scope, receive, tracking_send, conn)
+
+
+def registered_handler(registries: _Registries | None, exc: Exception) -> ExceptionHandler | None:
+    """The handler registered for `exc` in `registries` (as stored in the scope), if any."""
+    if registries is None:
+        return None
+    return _lookup_handler(registries[0], registries[1], exc)
+
+
+async def respond_with_handler(
+    handler: ExceptionHandler,
+    exc: Exception,
+    scope: Scope,
+    receive: Receive,
+    send: ResponseStartTracker,
+    conn: Request[Any] | WebSocket[Any] | None,
+) -> None:
+    """Send the response `handler` makes of `exc` (raised by the app that was given `send`).
+
+    `conn` is built from the scope when not given.
+
+    Raises:
+        RuntimeError: the response had already started, so no other can be sent.
+    """
+    if send.started:
+        raise RuntimeError("Caught handled exception, but response already started.") from exc
+    if conn is None:
+        conn = _connection(scope, receive, send)
+    response = await call_handler(handler, conn, exc)
+    if response is not None:
+        await response(scope, receive, send)
+    # Handled: drop the frames, so that an exception instance raised again and again
+    # (a shared one) does not keep every request's frames alive.
+    exc.__traceback__ = None
+
+
+def _connection(scope: Scope, receive: Receive, send: Send) -> Request[Any] | WebSocket[Any]:
+    """The connection object a handler receives for `scope`."""
+    if scope["type"] == "websocket":
+        from starlette.websockets import WebSocket
+
+        return WebSocket(scope, receive, send)
+    from starlette.requests import Request
+
+    return Request(scope, receive, send)

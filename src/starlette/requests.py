@@ -1,0 +1,522 @@
+"""Request objects: a typed view over an HTTP or websocket connection scope.
+
+`HTTPConnection` holds what HTTP requests and websocket sessions share (URL,
+headers, cookies, client, state, ...), parsed lazily and cached on first use.
+`Request` adds the HTTP body: as a stream, as bytes, as JSON, or as form data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
+from http.cookies import _unquote as _unquote_cookie  # pyright: ignore[reportPrivateUsage]  # the stdlib cookie unquoting
+from typing import Any, Final, Generic, NoReturn, Protocol, cast
+
+import anyio
+from typing_extensions import TypeVar
+
+from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
+from starlette.exceptions import HTTPException
+from starlette.formparsers import (
+    FormParser,
+    MultiPartException,
+    MultiPartParser,
+    parse_options_header,
+)
+from starlette.types import Message, Receive, Scope, Send
+
+__all__ = [
+    "SERVER_PUSH_HEADERS_TO_COPY",
+    "ClientDisconnect",
+    "HTTPConnection",
+    "Request",
+    "StateT",
+    "cookie_parser",
+    "empty_receive",
+    "empty_send",
+]
+
+SERVER_PUSH_HEADERS_TO_COPY: Final[frozenset[str]] = frozenset(
+    {"accept", "accept-encoding", "accept-language", "cache-control", "user-agent"}
+)
+"""Request headers repeated on the pushed request of a server push promise."""
+_PUSH_HEADER_NAMES: tuple[str, ...] = tuple(sorted(SERVER_PUSH_HEADERS_TO_COPY))  # a stable order on the wire
+
+_JSON_STARTS = frozenset({b"{", b"[", b'"'})
+"""First bytes of a JSON document that `json.loads` reads as UTF-8 (when the second byte is not NUL)."""
+
+StateT = TypeVar("StateT", covariant=True, default=State)
+"""The type `connection.state` is declared as: `State` (or a subclass) or a `TypedDict`."""
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a `Cookie` header value into a dict, leniently, the way browsers do.
+
+    Pairs are separated by `;` and split on their first `=`; names and values are
+    stripped and values unquoted. A pair without `=` is kept as a value with an
+    empty name, as browsers send it. Nothing is rejected: RFC 6265 is stricter
+    than what browsers and servers actually exchange. A later pair with the same
+    name wins.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        name, separator, value = chunk.partition("=")
+        if not separator:
+            name, value = "", name
+        name, value = name.strip(), value.strip()
+        if name or value:
+            # Only a double-quoted value can hold escapes; the stdlib would return any other as is.
+            cookies[name] = _unquote_cookie(value) if value[:1] == '"' else value
+    return cookies
+
+
+_CACHED_COOKIE_HEADER_SIZE = 4096
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_recurring_cookie_header(value: bytes) -> dict[str, str]:
+    return cookie_parser(value.decode("latin-1"))
+
+
+def _parse_cookie_header(value: bytes) -> dict[str, str]:
+    """`cookie_parser` for a raw `Cookie` header; the result must not be modified (it may be shared).
+
+    A client sends the same cookies with every request, so the parsed form of recent
+    headers is kept (a bounded cache, of headers of a bounded size).
+    """
+    if len(value) > _CACHED_COOKIE_HEADER_SIZE:
+        return cookie_parser(value.decode("latin-1"))
+    return _parse_recurring_cookie_header(value)
+
+
+class ClientDisconnect(Exception):
+    """The client disconnected before the request body was fully received."""
+
+
+class _URLPathProvider(Protocol):
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath: ...
+
+
+class HTTPConnection(Mapping[str, Any], Generic[StateT]):
+    """The parts of a connection shared by HTTP requests and websocket sessions.
+
+    It is also a read-only mapping over the ASGI `scope`. Two connections are
+    equal only if they are the same object, even over equal scopes.
+
+    Args:
+        scope: The connection scope; its `type` must be `"http"` or `"websocket"`.
+        receive: Unused; accepted so subclasses share the signature.
+    """
+
+    # Parsed on first use and kept on the instance; these class-level `None`s mean "not yet"
+    # (cheaper than catching the `AttributeError` of a missing attribute on every first use).
+    _url: URL | None = None
+    _base_url: URL | None = None
+    _headers: Headers | None = None
+    _query_params: QueryParams | None = None
+    _cookies: dict[str, str] | None = None
+    _state: State | None = None
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        assert scope["type"] in ("http", "websocket")
+        self.scope: Scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        """Return `scope[key]`."""
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the scope's keys."""
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        """Return the number of keys in the scope."""
+        return len(self.scope)
+
+    # A connection is a live object, not a value: keep `object`'s identity semantics, not `Mapping`'s.
+    def __eq__(self, other: object) -> bool:
+        """Equal only to itself (other operands may still claim equality, as with `object`)."""
+        return True if self is other else NotImplemented
+
+    def __hash__(self) -> int:
+        """Hash by identity, like `object`."""
+        return object.__hash__(self)
+
+    @property
+    def app(self) -> Any:
+        """The application serving the connection (`scope["app"]`).
+
+        Raises:
+            KeyError: No application has set itself in the scope.
+        """
+        return self.scope["app"]
+
+    @property
+    def url(self) -> URL:
+        """The full URL of the request."""
+        url = self._url
+        if url is None:
+            url = self._url = URL(scope=self.scope)
+        return url
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the application's root, always ending with `/`.
+
+        Inside a `Mount`, this is still the root of the top-level application
+        (`scope["app_root_path"]`), so that `url_for` builds complete URLs.
+        """
+        base_url = self._base_url
+        if base_url is None:
+            root_path: str = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = root_path if root_path.endswith("/") else root_path + "/"
+            base_scope = {**self.scope, "path": path, "query_string": b"", "root_path": root_path}
+            base_url = self._base_url = URL(scope=base_scope)
+        return base_url
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers, as an immutable case-insensitive multi-dict."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers(scope=self.scope)
+        return headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The query string parameters, as an immutable multi-dict."""
+        query_params = self._query_params
+        if query_params is None:
+            query_params = self._query_params = QueryParams(self.scope["query_string"])
+        return query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """The parameters matched in the path by the router (empty outside a route)."""
+        path_params: dict[str, Any] = self.scope.get("path_params", {})
+        return path_params
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookies sent by the client, from every `Cookie` header (see `cookie_parser`)."""
+        cookies = self._cookies
+        if cookies is None:
+            cookies = dict[str, str]()
+            for name, value in self.headers.raw:
+                if name == b"cookie":
+                    cookies.update(_parse_cookie_header(value))
+            self._cookies = cookies
+        return cookies
+
+    @property
+    def client(self) -> Address | None:
+        """The client's `(host, port)`, or `None` when the server does not know it."""
+        host_port = self.scope.get("client")
+        if host_port is None:
+            return None
+        return Address(*host_port)
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """The session data.
+
+        Reading it marks the session as accessed (when the session object has a
+        `mark_accessed()` method, as `SessionMiddleware`'s does), so that the
+        response varies on the `Cookie` header.
+
+        Raises:
+            AssertionError: `SessionMiddleware` is not installed.
+        """
+        assert "session" in self.scope, "SessionMiddleware must be installed to access request.session"
+        session: dict[str, Any] = self.scope["session"]
+        mark_accessed: Callable[[], object] | None = getattr(session, "mark_accessed", None)
+        if mark_accessed is not None:
+            mark_accessed()
+        return session
+
+    @property
+    def auth(self) -> Any:
+        """The credentials set by the authentication backend.
+
+        Raises:
+            AssertionError: `AuthenticationMiddleware` is not installed.
+        """
+        assert "auth" in self.scope, "AuthenticationMiddleware must be installed to access request.auth"
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        """The user set by the authentication backend.
+
+        Raises:
+            AssertionError: `AuthenticationMiddleware` is not installed.
+        """
+        assert "user" in self.scope, "AuthenticationMiddleware must be installed to access request.user"
+        return self.scope["user"]
+
+    @property
+    def state(self) -> StateT:
+        """Per-connection state, backed by `scope["state"]` (created empty if missing).
+
+        It starts as a copy of the lifespan state. At runtime it is always a
+        `State`, which supports both `state.key` and `state["key"]`; declare the
+        connection as `Request[MyState]` to have either form type-checked.
+        """
+        state = self._state
+        if state is None:
+            state = self._state = State(self.scope.setdefault("state", {}))
+        return cast(StateT, state)
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """Return the absolute URL of the route called `name`, filled with `path_params`.
+
+        Raises:
+            RuntimeError: The connection is not served by a Starlette application or router.
+            starlette.routing.NoMatchFound: No route has that name and those parameters.
+        """
+        provider: _URLPathProvider | None = self.scope.get("router") or self.scope.get("app")
+        if provider is None:
+            raise RuntimeError("The `url_for` method can only be used inside a Starlette application or with a router.")
+        return provider.url_path_for(name, **path_params).make_absolute_url(base_url=self.base_url)
+
+
+async def empty_receive() -> NoReturn:
+    """The `receive` of a `Request` built without one.
+
+    Raises:
+        RuntimeError: Always.
+    """
+    raise RuntimeError("Receive channel has not been made available")
+
+
+async def empty_send(message: Message) -> NoReturn:
+    """The `send` of a `Request` built without one.
+
+    Raises:
+        RuntimeError: Always.
+    """
+    raise RuntimeError("Send channel has not been made available")
+
+
+class Request(HTTPConnection[StateT]):
+    """An incoming HTTP request.
+
+    The body can be read once from the network: either streamed with
+    `stream()`, or read whole with `body()`, `json()` or `form()`, which keep it
+    so they can be called again (and `stream()` then replays it).
+
+    Args:
+        scope: The connection scope; its `type` must be `"http"`.
+        receive: The ASGI receive channel, needed to read the body.
+        send: The ASGI send channel, needed for server push and early hints.
+    """
+
+    _body: bytes
+    _json: Any
+    # Per-request state whose initial values live on the class (set on the instance when they change).
+    _stream_consumed: bool = False
+    """True once the final `http.request` message has been received."""
+    _is_disconnected: bool = False
+    _form: FormData | None = None
+
+    def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send) -> None:
+        assert scope["type"] == "http"
+        self.scope = scope  # what `HTTPConnection.__init__` does, without its broader check
+        self._receive = receive
+        self._send = send
+
+    @property
+    def method(self) -> str:
+        """The request method, upper-case (`"GET"`, `"POST"`, ...)."""
+        method: str = self.scope["method"]
+        return method
+
+    @property
+    def receive(self) -> Receive:
+        """The ASGI receive channel the request reads its body from."""
+        return self._receive
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """Yield the body in chunks as they arrive, without keeping them, then a final `b""`.
+
+        If the body was already read with `body()`, yield it whole instead.
+
+        Raises:
+            RuntimeError: The body was already streamed (`"Stream consumed"`).
+            ClientDisconnect: The client disconnected before the end of the body.
+        """
+        if hasattr(self, "_body"):
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        while not self._stream_consumed:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                chunk: bytes = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if chunk:
+                    yield chunk
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        yield b""
+
+    async def body(self) -> bytes:
+        """Read and return the whole body; later calls return the same bytes.
+
+        Raises:
+            RuntimeError: The body was already streamed (`"Stream consumed"`).
+            ClientDisconnect: The client disconnected before the end of the body.
+        """
+        try:
+            return self._body
+        except AttributeError:
+            pass
+        if type(self).stream is not Request.stream:  # a subclass transforms the stream: read it through that
+            self._body = b"".join([chunk async for chunk in self.stream()])
+            return self._body
+        # `stream()` inlined: no async generator, and a body sent in one message is kept without a copy.
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        chunks: list[bytes] = []
+        while not self._stream_consumed:
+            message = await self._receive()
+            message_type = message["type"]
+            if message_type == "http.request":
+                chunk: bytes = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if chunk:
+                    chunks.append(chunk)
+            elif message_type == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        if len(chunks) == 1 and type(chunks[0]) is bytes:
+            self._body = chunks[0]
+        else:
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """Read the body and return it decoded as JSON; later calls return the same value.
+
+        Raises:
+            json.JSONDecodeError: The body is not valid JSON.
+        """
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            if body[:1] in _JSON_STARTS and (len(body) < 2 or body[1]):
+                # What `json.loads` would detect for these bytes: UTF-8 (not a BOM, not UTF-16/32).
+                self._json = json.loads(body.decode("utf-8", "surrogatepass"))
+            else:
+                self._json = json.loads(body)
+        return self._json
+
+    def form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> AwaitableOrContextManager[FormData]:
+        """Read the body as an HTML form: `await request.form()` or `async with request.form() as form:`.
+
+        URL-encoded and `multipart/form-data` bodies are parsed; any other
+        content type gives an empty form. The first parse is kept, and later
+        calls return it whatever their limits. Leaving the `async with` block
+        closes the uploaded files.
+
+        Args:
+            max_files: The most file uploads the form may contain.
+            max_fields: The most non-file fields the form may contain.
+            max_part_size: The most bytes a non-file field may take.
+
+        Raises:
+            HTTPException: With status 400, when the form breaks a limit or is
+                malformed and the request is served by an application.
+            MultiPartException: The same, outside an application.
+            AssertionError: python-multipart is not installed.
+        """
+        return AwaitableOrContextManagerWrapper(
+            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+        )
+
+    async def _get_form(self, *, max_files: int | float, max_fields: int | float, max_part_size: int) -> FormData:
+        if self._form is None:
+            assert parse_options_header is not None, (
+                "The `python-multipart` library must be installed to use form parsing."
+            )
+            content_type, _ = parse_options_header(self.headers.get("Content-Type"))
+            parser: FormParser | MultiPartParser | None = None
+            if content_type == b"multipart/form-data":
+                parser = MultiPartParser(
+                    self.headers,
+                    self.stream(),
+                    max_files=max_files,
+                    max_fields=max_fields,
+                    max_part_size=max_part_size,
+                )
+            elif content_type == b"application/x-www-form-urlencoded":
+                parser = FormParser(self.headers, self.stream(), max_fields=max_fields, max_part_size=max_part_size)
+            if parser is None:
+                self._form = FormData()
+            else:
+                try:
+                    self._form = await parser.parse()
+                except MultiPartException as exc:
+                    if "app" in self.scope:
+                        raise HTTPException(status_code=400, detail=exc.message) from exc
+                    raise
+        return self._form
+
+    async def close(self) -> None:
+        """Close the files uploaded with the form, if the form was read."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Tell whether the client has disconnected, without waiting.
+
+        Takes a message from `receive` only if one is ready at once; note that
+        a body message taken this way is dropped.
+        """
+        if not self._is_disconnected:
+            message: Message = {}
+            with anyio.CancelScope() as cancel_scope:
+                cancel_scope.cancel()
+                message = await self._receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        """Ask the server to push `path` to the client (HTTP/2 server push).
+
+        Does nothing when the server does not support the `http.response.push`
+        extension. The pushed request carries this request's
+        `SERVER_PUSH_HEADERS_TO_COPY` headers.
+        """
+        if "http.response.push" not in self.scope.get("extensions", {}):
+            return
+        raw_headers = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name in _PUSH_HEADER_NAMES
+            for value in self.headers.getlist(name)
+        ]
+        await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+    async def send_early_hints(self, link: str, /, *additional_links: str) -> None:
+        """Send a `103 Early Hints` response carrying the given `Link` header values.
+
+        Does nothing when the server does not support the
+        `http.response.early_hint` extension.
+        """
+        if "http.response.early_hint" not in self.scope.get("extensions", {}):
+            return
+        links = [value.encode("latin-1") for value in (link, *additional_links)]
+        await self._send({"type": "http.response.early_hint", "links": links})

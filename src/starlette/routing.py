@@ -1,0 +1,1559 @@
+"""Routing: dispatching connections to endpoints by path, method and host.
+
+A `Router` holds an ordered list of routes. Each route is itself an ASGI app
+that can tell whether it `matches` a scope (`Match.FULL`, `Match.PARTIAL` when
+only the HTTP method differs, or `Match.NONE`). The first full match wins; if
+there is none, the first partial match handles the connection (and answers
+`405 Method Not Allowed`).
+
+The router does not test every route in turn: it indexes the routes by their
+path segments and only asks the routes that can match a given path, in their
+original order, which gives exactly the result of a linear scan (routers with a
+few routes just scan them). For the built-in route classes, used as they are,
+it also skips the public `matches`/`handle` calls and uses their internals with
+the same results: parameter-free paths are compared as strings, and a mount's
+match is written straight into the scope.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import itertools
+import operator
+import re
+import traceback
+import warnings
+from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from enum import Enum
+from types import TracebackType
+from typing import Any, SupportsIndex, Union, cast, overload
+
+from typing_extensions import Self
+
+from starlette._exception_handler import (
+    EXCEPTION_HANDLERS_SCOPE_KEY,
+    _lookup_handler,  # pyright: ignore[reportPrivateUsage]  # package-internal
+    call_handler,
+    run_handling_exceptions,
+)
+from starlette._utils import get_route_path, is_async_callable
+from starlette.concurrency import run_in_threadpool
+from starlette.convertors import CONVERTOR_TYPES, Convertor
+from starlette.datastructures import URL, URLPath
+from starlette.exceptions import HTTPException, StarletteDeprecationWarning
+from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketClose
+
+__all__ = [
+    "BaseRoute",
+    "Host",
+    "Match",
+    "Mount",
+    "NoMatchFound",
+    "Route",
+    "Router",
+    "WebSocketRoute",
+    "compile_path",
+    "get_name",
+    "replace_params",
+    "request_response",
+    "websocket_session",
+]
+
+_RequestEndpoint = Callable[[Request[Any]], "Awaitable[Response] | Response"]
+"""A function taking the request and returning (or resolving to) a response."""
+
+_WebSocketEndpoint = Callable[[WebSocket[Any]], Awaitable[None]]
+"""An async function serving a websocket session."""
+
+
+class NoMatchFound(Exception):
+    """Raised by `url_path_for` when no route has the given name and parameters."""
+
+    def __init__(self, name: str, path_params: Mapping[str, Any]) -> None:
+        """Build the message from the route name and the parameter names."""
+        params = ", ".join(path_params)
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+class Match(Enum):
+    """How well a route matches a connection."""
+
+    NONE = 0
+    """The route does not apply."""
+    PARTIAL = 1
+    """The path matches but the HTTP method is not allowed."""
+    FULL = 2
+    """The route handles the connection."""
+
+
+# --------------------------------------------------------------------------- endpoints as ASGI apps
+
+
+def _as_async_endpoint(func: _RequestEndpoint) -> Callable[[Request[Any]], Awaitable[Response]]:
+    """Return `func` if it is async, else a wrapper running it in the threadpool."""
+    if is_async_callable(func):
+        return cast(Callable[[Request[Any]], Awaitable[Response]], func)
+    sync_func = cast(Callable[[Request[Any]], Response], func)
+
+    async def call_in_threadpool(request: Request[Any]) -> Response:
+        return await run_in_threadpool(sync_func, request)
+
+    return call_in_threadpool
+
+
+def request_response(func: _RequestEndpoint) -> ASGIApp:
+    """Turn `func(request) -> response` into an ASGI app.
+
+    Sync functions run in the threadpool. Exceptions raised by `func`, or by the
+    response before it starts, go through the exception handlers registered in
+    the application, so the handled ones become responses right here, inside
+    any per-route middleware.
+    """
+    call = _as_async_endpoint(func)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request: Request[Any] = Request(scope, receive, send)
+        try:
+            response = await call(request)
+        except Exception as exc:
+            # Nothing has been sent yet.
+            handler = _registered_handler(scope, exc)
+            if handler is None:
+                raise
+            await _respond_with_handler(handler, request, exc, receive, send)
+            return
+
+        # The response may still fail, before or after it starts.
+        await run_handling_exceptions(response, scope, receive, send, request)
+
+    return app
+
+
+def _registered_handler(scope: Scope, exc: Exception) -> ExceptionHandler[Any] | None:
+    """The handler the application registered for `exc` (in the scope by `ExceptionMiddleware`), if any."""
+    registries: tuple[Mapping[Any, ExceptionHandler[Any]], Mapping[int, ExceptionHandler[Any]]] | None = scope.get(
+        EXCEPTION_HANDLERS_SCOPE_KEY
+    )
+    if registries is None:
+        return None
+    return _lookup_handler(registries[0], registries[1], exc)
+
+
+async def _respond_with_handler(
+    handler: ExceptionHandler[Any], request: Request[Any], exc: Exception, receive: Receive, send: Send
+) -> None:
+    """Send the response `handler` makes of `exc`, if it makes one.
+
+    A handled exception drops its traceback, so that an exception object raised
+    again and again (a shared instance) does not keep every request's frames alive.
+    """
+    response = await call_handler(handler, request, exc)
+    if response is not None:
+        await response(request.scope, receive, send)
+    exc.__traceback__ = None
+
+
+def websocket_session(func: _WebSocketEndpoint) -> ASGIApp:
+    """Turn `async func(websocket)` into an ASGI app (exceptions go through the app's handlers)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        session: WebSocket[Any] = WebSocket(scope, receive=receive, send=send)
+
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            await func(session)
+
+        await run_handling_exceptions(serve, scope, receive, send, session)
+
+    return app
+
+
+def get_name(endpoint: Callable[..., Any]) -> str:
+    """The default route name: the endpoint's `__name__`, else the name of its class."""
+    name: str = getattr(endpoint, "__name__", type(endpoint).__name__)
+    return name
+
+
+def _is_plain_function(endpoint: object) -> bool:
+    """True for functions and bound methods, seen through `functools.partial` layers."""
+    while isinstance(endpoint, functools.partial):
+        endpoint = cast("functools.partial[object]", endpoint).func
+    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+
+
+def _apply_middleware(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
+    """Wrap `app` so that the first middleware listed ends up outermost."""
+    if middleware:
+        for cls, args, kwargs in reversed(middleware):
+            app = cls(app, *args, **kwargs)
+    return app
+
+
+def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
+    """Cap the request body read through `app` at `max_body_size` bytes, if given."""
+    if max_body_size is None:
+        return app
+    return RequestBodyLimitMiddleware(app, max_body_size)
+
+
+# --------------------------------------------------------------------------- path templates
+
+_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+# A placeholder of a path format (the template without its convertor names).
+_FORMAT_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+# `//host` and `/\host` are read as another host by browsers: built paths never start so.
+_HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
+
+# The value of a `Host` header: a registered name or IPv4 address, or a bracketed
+# IPv6 literal (which keeps its colons), then an optional port. Anything else
+# (spaces, `/`, `@`, a second colon outside brackets...) makes it malformed.
+_HOST_HEADER = re.compile(r"(\[[0-9A-Za-z:.%_~-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?")
+
+
+def replace_params(
+    path: str, param_convertors: Mapping[str, Convertor[Any]], path_params: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Fill the `{name}` placeholders of `path` that have a value in `path_params`.
+
+    Each value goes through its convertor's `to_string`, in a single pass (a value
+    that looks like a placeholder stays as it is); placeholders without a value
+    are kept literally. The used entries are removed from `path_params` (in
+    place); returns the filled path and the parameters left over. A path that
+    would start with `//` or `/\\` (which a browser reads as another host) gets
+    its second character percent-encoded.
+    """
+    if "{" in path and path_params:
+        used: list[str] = []
+
+        def fill(placeholder: re.Match[str]) -> str:
+            key = placeholder.group(1)
+            if key not in path_params:
+                return placeholder.group(0)
+            used.append(key)
+            return param_convertors[key].to_string(path_params[key])
+
+        path = _FORMAT_PARAM.sub(fill, path)
+        for key in used:
+            path_params.pop(key, None)  # a hand-written format may name a parameter twice
+    if path[1:2] in _HOST_LIKE_SECOND_CHAR and path.startswith("/"):
+        path = "/" + _HOST_LIKE_SECOND_CHAR[path[1]] + path[2:]
+    return path, path_params
+
+
+def _strip_port(host_pattern: str) -> str:
+    """Drop the `:port` from the end of a host pattern (routing ignores ports)."""
+    if "]" in host_pattern:  # an IPv6 literal: its colons are not a port separator
+        head, _, _ = host_pattern.rpartition("]")
+        return head + "]"
+    return host_pattern.split(":")[0]
+
+
+def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[Any]]]:
+    """Compile a route path (or, without a leading `/`, a host) template.
+
+    `"/users/{user_id:int}"` gives the regex `^/users/(?P<user_id>[0-9]+)$`, the
+    format `"/users/{user_id}"` used to build URLs, and the convertor of each
+    parameter. Host templates match case-insensitively and ignore the port.
+
+    Raises:
+        AssertionError: A parameter names an unknown convertor.
+        ValueError: A parameter name is used twice.
+    """
+    is_host = not path.startswith("/")
+    regex = ["^"]
+    path_format: list[str] = []
+    param_convertors: dict[str, Convertor[Any]] = {}
+    duplicated: set[str] = set()
+    end = 0
+    for param in _PARAM.finditer(path):
+        name, convertor_type = param.group(1), param.group(2) or "str"
+        if convertor_type not in CONVERTOR_TYPES:
+            raise AssertionError(f"Unknown path convertor '{convertor_type}'")
+        convertor = CONVERTOR_TYPES[convertor_type]
+        literal = path[end : param.start()]
+        regex.append(f"{re.escape(literal)}(?P<{name}>{convertor.regex})")
+        path_format.append(f"{literal}{{{name}}}")
+        if name in param_convertors:
+            duplicated.add(name)
+        param_convertors[name] = convertor
+        end = param.end()
+
+    if duplicated:
+        names = ", ".join(sorted(duplicated))
+        ending = "s" if len(duplicated) > 1 else ""
+        raise ValueError(f"Duplicated param name{ending} {names} at path {path}")
+
+    tail = path[end:]
+    path_format.append(tail)
+    if is_host:
+        regex.append(re.escape(_strip_port(tail)) + "$")
+        return re.compile("".join(regex), re.IGNORECASE), "".join(path_format), param_convertors
+    regex.append(re.escape(tail) + "$")
+    return re.compile("".join(regex)), "".join(path_format), param_convertors
+
+
+def _matched_params(match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]]) -> dict[str, Any]:
+    """Convert the text captured for each parameter."""
+    return {key: param_convertors[key].convert(value) for key, value in match.groupdict().items()}
+
+
+def _converted_params(
+    match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]], earlier: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The `earlier` path parameters (a copy) updated with the converted captures of `match`."""
+    path_params = dict(earlier) if earlier else {}
+    for key, value in match.groupdict().items():
+        path_params[key] = param_convertors[key].convert(value)
+    return path_params
+
+
+def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
+    """The scope's earlier `path_params` updated with `matched` (a new dict; `matched` itself if none)."""
+    earlier: Mapping[str, Any] | None = scope.get("path_params")
+    if not earlier:
+        return matched
+    return {**earlier, **matched}
+
+
+class _Literal:
+    """The text a parameter-free route path matches (or a mount prefix starts), and the regex it stands for.
+
+    The regex is kept to notice a `path_regex` replaced after construction, in
+    which case the route goes back to matching with its regex. For a mount,
+    `path` is the prefix followed by `/` and `prefix` the prefix alone.
+    """
+
+    __slots__ = ("path", "prefix", "regex")
+
+    def __init__(self, path: str, regex: re.Pattern[str], prefix: str = "") -> None:
+        self.path = path
+        self.regex = regex
+        self.prefix = prefix
+
+
+_FULL = Match.FULL
+_PARTIAL = Match.PARTIAL
+_NO_MATCH: tuple[Match, Scope] = (Match.NONE, {})
+"""Returned by the internal matchers only: the router never touches the (shared) child scope."""
+_APPLIED: tuple[Match, Scope | None] = (Match.FULL, None)
+"""Returned by an internal matcher that has applied its full match to the scope itself."""
+
+
+def _public(result: tuple[Match, Scope]) -> tuple[Match, Scope]:
+    """`result` of an internal matcher, with a child scope of its own to hand out from `matches`."""
+    return (Match.NONE, {}) if result is _NO_MATCH else result
+
+
+def _matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
+    """Whether a literal path `regex` matches `route_path` because `$` also matches before a final newline."""
+    return route_path[-1:] == "\n" and regex.match(route_path) is not None
+
+
+def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -> dict[str, Any] | None:
+    """The `path_params` of `scope` once `route` matched `route_path`; `None` if it does not match.
+
+    (`Route._match_path` has the same steps inline, being on every request's path.)
+    """
+    literal = route._literal  # pyright: ignore[reportPrivateUsage]  # module-internal
+    if literal is not None and literal.regex is route.path_regex:
+        if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+            return None
+        # The scope's own dict is reused: routes never change it, they build new ones.
+        path_params: dict[str, Any] | None = scope.get("path_params")
+        return {} if path_params is None else path_params
+    match = route.path_regex.match(route_path)
+    if match is None:
+        return None
+    return _converted_params(match, route.param_convertors, scope.get("path_params"))
+
+
+def _child_route_name(name: str, prefix: str | None) -> str | None:
+    """`name` without the `"prefix:"` of a named mount or host; `None` if it lacks that prefix."""
+    if prefix is None:
+        return name
+    return name[len(prefix) + 1 :] if name.startswith(prefix + ":") else None
+
+
+def _request_host(scope: Scope) -> str | None:
+    """The host name of the `Host` header, lower-cased, without port; `None` if malformed.
+
+    A missing header gives `""`.
+    """
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            header = value.decode("latin-1")
+            parsed = _HOST_HEADER.fullmatch(header)
+            return None if parsed is None else parsed.group(1).lower()
+    return ""
+
+
+# --------------------------------------------------------------------------- routes
+
+
+class BaseRoute:
+    """A routing table entry: an ASGI app that knows whether a connection is for it."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Tell how well this route matches `scope`, and the scope entries it sets if used.
+
+        Raises:
+            NotImplementedError: in the base class.
+        """
+        raise NotImplementedError()
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build the path of the route called `name` with `path_params`.
+
+        Raises:
+            NoMatchFound: This route (or its children) has no such name and parameters.
+            NotImplementedError: in the base class.
+        """
+        raise NotImplementedError()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a connection this route matched.
+
+        Raises:
+            NotImplementedError: in the base class.
+        """
+        raise NotImplementedError()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Use the route on its own: serve the connection if it matches, else answer 404 / close the websocket."""
+        match, child_scope = self.matches(scope)
+        if match is Match.NONE:
+            if scope["type"] == "http":
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            elif scope["type"] == "websocket":
+                await WebSocketClose()(scope, receive, send)
+            return
+        scope.update(child_scope)
+        await self.handle(scope, receive, send)
+
+
+class Route(BaseRoute):
+    """An HTTP endpoint at a path.
+
+    Args:
+        path: The path template, starting with `/` (e.g. `"/users/{user_id:int}"`).
+        endpoint: A function (sync or async) or method taking the request and
+            returning a response, or an ASGI app such as an `HTTPEndpoint` class.
+        methods: The allowed HTTP methods (case-insensitive). Defaults to `GET`
+            for functions and to any method for ASGI apps; `HEAD` is added
+            whenever `GET` is allowed.
+        name: The name for `url_path_for`; defaults to the endpoint's name.
+        include_in_schema: Whether schema generators list the route.
+        middleware: Middleware wrapped around this route's app only.
+        max_body_size: Caps the request body of this route, in bytes.
+
+    Raises:
+        AssertionError: The path does not start with `/`, or names an unknown convertor.
+        ValueError: A parameter name is used twice in the path.
+    """
+
+    path: str
+    endpoint: Callable[..., Any]
+    name: str
+    include_in_schema: bool
+    app: ASGIApp
+    methods: set[str] | None
+    path_regex: re.Pattern[str]
+    path_format: str
+    param_convertors: dict[str, Convertor[Any]]
+    # Class-level default for subclasses that set their attributes without calling `__init__`.
+    _literal: _Literal | None = None
+
+    # One overload per kind of endpoint, so that checkers infer a `functools.partial`
+    # endpoint against the right callable type.
+    @overload
+    def __init__(
+        self,
+        path: str,
+        endpoint: _RequestEndpoint,
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        path: str,
+        endpoint: ASGIApp,
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: _RequestEndpoint | ASGIApp,
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        """Compile the path and wrap the endpoint (see the class docstring)."""
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+        self.include_in_schema = include_in_schema
+
+        if _is_plain_function(endpoint):
+            app = request_response(cast(_RequestEndpoint, endpoint))
+            if methods is None:
+                methods = ["GET"]
+        else:
+            app = cast(ASGIApp, endpoint)
+        self.app = _apply_body_limit(_apply_middleware(app, middleware), max_body_size)
+
+        if methods is None:
+            self.methods = None
+        else:
+            self.methods = {method.upper() for method in methods}
+            if "GET" in self.methods:
+                self.methods.add("HEAD")
+
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match HTTP connections by path; `Match.PARTIAL` when the method is not allowed."""
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        return _public(self._match_path(scope, get_route_path(scope)))
+
+    def _match_path(self, scope: Scope, route_path: str) -> tuple[Match, Scope]:
+        """`matches` given the route path of `scope` (an HTTP or websocket scope)."""
+        if scope["type"] != "http":
+            return _NO_MATCH
+        literal = self._literal
+        path_params: dict[str, Any] | None
+        if literal is not None and literal.regex is self.path_regex:
+            if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+                return _NO_MATCH
+            # The scope's own dict is reused: routes never change it, they build new ones.
+            path_params = scope.get("path_params")
+            if path_params is None:
+                path_params = {}
+        else:
+            match = self.path_regex.match(route_path)
+            if match is None:
+                return _NO_MATCH
+            path_params = _converted_params(match, self.param_convertors, scope.get("path_params"))
+        methods = self.methods
+        if methods and scope["method"] not in methods:
+            return _PARTIAL, {"endpoint": self.endpoint, "path_params": path_params}
+        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build this route's path if `name` is its name and `path_params` are exactly its parameters.
+
+        Raises:
+            NoMatchFound: Another name, or other parameters.
+        """
+        if name != self.name or path_params.keys() != self.param_convertors.keys():
+            raise NoMatchFound(name, path_params)
+        path, remaining = replace_params(self.path_format, self.param_convertors, path_params)
+        assert not remaining
+        return URLPath(path=path, protocol="http")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request, or answer `405` with an `Allow` header if the method is not allowed.
+
+        Inside an application the 405 is raised as an `HTTPException`, so that
+        the application's handlers can render it.
+        """
+        if self.methods and scope["method"] not in self.methods:
+            headers = {"Allow": ", ".join(sorted(self.methods))}
+            if "app" in scope:
+                raise HTTPException(status_code=405, headers=headers)
+            await PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        """Routes are equal when path, endpoint and methods are."""
+        return (
+            isinstance(other, Route)
+            and self.path == other.path
+            and self.endpoint == other.endpoint
+            and self.methods == other.methods
+        )
+
+    def __repr__(self) -> str:
+        """E.g. `Route(path='/', name='homepage', methods=['GET', 'HEAD'])`."""
+        methods = sorted(self.methods or ())
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+class WebSocketRoute(BaseRoute):
+    """A websocket endpoint at a path.
+
+    Args:
+        path: The path template, starting with `/`.
+        endpoint: An async function (or method) taking the `WebSocket`, or an
+            ASGI app such as a `WebSocketEndpoint` class.
+        name: The name for `url_path_for`; defaults to the endpoint's name.
+        middleware: Middleware wrapped around this route's app only.
+
+    Raises:
+        AssertionError: The path does not start with `/`, or names an unknown convertor.
+        ValueError: A parameter name is used twice in the path.
+    """
+
+    path: str
+    endpoint: Callable[..., Any]
+    name: str
+    app: ASGIApp
+    path_regex: re.Pattern[str]
+    path_format: str
+    param_convertors: dict[str, Convertor[Any]]
+    # Class-level default for subclasses that set their attributes without calling `__init__`.
+    _literal: _Literal | None = None
+
+    @overload
+    def __init__(
+        self,
+        path: str,
+        endpoint: _WebSocketEndpoint,
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
+    ) -> None: ...
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: _WebSocketEndpoint | ASGIApp,
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        """Compile the path and wrap the endpoint (see the class docstring)."""
+        assert path.startswith("/"), "Routed paths must start with '/'"
+        self.path = path
+        self.endpoint = endpoint
+        self.name = get_name(endpoint) if name is None else name
+
+        if _is_plain_function(endpoint):
+            app = websocket_session(cast(_WebSocketEndpoint, endpoint))
+        else:
+            app = cast(ASGIApp, endpoint)
+        self.app = _apply_middleware(app, middleware)
+
+        self.path_regex, self.path_format, self.param_convertors = compile_path(path)
+        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match websocket connections by path."""
+        if scope["type"] != "websocket":
+            return Match.NONE, {}
+        return _public(self._match_path(scope, get_route_path(scope)))
+
+    def _match_path(self, scope: Scope, route_path: str) -> tuple[Match, Scope]:
+        """`matches` given the route path of `scope` (an HTTP or websocket scope)."""
+        if scope["type"] != "websocket":
+            return _NO_MATCH
+        path_params = _path_params(self, scope, route_path)
+        if path_params is None:
+            return _NO_MATCH
+        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build this route's path if `name` is its name and `path_params` are exactly its parameters.
+
+        Raises:
+            NoMatchFound: Another name, or other parameters.
+        """
+        if name != self.name or path_params.keys() != self.param_convertors.keys():
+            raise NoMatchFound(name, path_params)
+        path, remaining = replace_params(self.path_format, self.param_convertors, path_params)
+        assert not remaining
+        return URLPath(path=path, protocol="websocket")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the websocket session."""
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        """Websocket routes are equal when path and endpoint are."""
+        return isinstance(other, WebSocketRoute) and self.path == other.path and self.endpoint == other.endpoint
+
+    def __repr__(self) -> str:
+        """E.g. `WebSocketRoute(path='/ws', name='chat')`."""
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
+
+
+class Mount(BaseRoute):
+    """An ASGI app, or a list of routes, under a path prefix.
+
+    The mounted app sees the full `path`; its `root_path` is extended with the
+    matched prefix (so `get_route_path` gives the path inside the mount), and
+    `app_root_path` keeps the application's own root path for URL building.
+
+    Args:
+        path: The prefix, `""` or starting with `/` (a trailing `/` is dropped);
+            it may contain parameters.
+        app: The mounted ASGI app.
+        routes: Routes to mount instead of `app` (served by a new `Router`).
+        name: The name prefix for `url_path_for` (`"name:child"`), or `"name"`
+            with a `path=` parameter for a path inside a mounted app.
+        middleware: Middleware wrapped around the mounted app only.
+        max_body_size: Caps the request body under this prefix, in bytes.
+
+    Raises:
+        AssertionError: The path does not start with `/`, or neither `app` nor `routes` is given.
+    """
+
+    path: str
+    app: ASGIApp
+    name: str | None
+    path_regex: re.Pattern[str]
+    path_format: str
+    param_convertors: dict[str, Convertor[Any]]
+    # Class-level default for subclasses that set their attributes without calling `__init__`.
+    _literal: _Literal | None = None
+
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
+        assert app is not None or routes is not None, "Either 'app=...', or 'routes=' must be specified"
+        self.path = path.rstrip("/")
+        self._base_app: ASGIApp = Router(routes=routes) if app is None else app
+        self.app = _apply_body_limit(_apply_middleware(self._base_app, middleware), max_body_size)
+        self.name = name
+        self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
+        prefix_has_params = len(self.param_convertors) > 1
+        self._literal = None if prefix_has_params else _Literal(self.path + "/", self.path_regex, self.path)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the mounted app (empty if it has none)."""
+        routes: list[BaseRoute] = getattr(self._base_app, "routes", [])
+        return routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match HTTP and websocket connections whose path starts with the prefix."""
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        return _public(self._match_path(scope, get_route_path(scope)))
+
+    def _match_path(self, scope: Scope, route_path: str) -> tuple[Match, Scope]:
+        """`matches` given the route path of `scope` (an HTTP or websocket scope)."""
+        literal = self._literal
+        path_params: dict[str, Any] | None
+        if literal is not None and literal.regex is self.path_regex and "\n" not in route_path:
+            # Without a newline, the prefix regex matches exactly the paths starting with `prefix/`.
+            if not route_path.startswith(literal.path):
+                return _NO_MATCH
+            matched_path = literal.prefix
+            # The scope's own dict is reused: routes never change it, they build new ones.
+            path_params = scope.get("path_params")
+            if path_params is None:
+                path_params = {}
+        else:
+            match = self.path_regex.match(route_path)
+            if match is None:
+                return _NO_MATCH
+            matched = _matched_params(match, self.param_convertors)
+            remaining_path = "/" + matched.pop("path")
+            matched_path = route_path[: -len(remaining_path)]
+            path_params = _merged_params(scope, matched)
+        root_path: str = scope.get("root_path", "")
+        return _FULL, {
+            "path_params": path_params,
+            # Set once, by the outermost mount: the root path of the whole application,
+            # which `Request.url_for` needs to build complete URLs from inside a mount.
+            "app_root_path": scope.get("app_root_path", root_path),
+            "root_path": root_path + matched_path,
+            "endpoint": self.app,
+        }
+
+    def _enter(self, scope: Scope, route_path: str) -> tuple[Match, Scope | None]:
+        """The router's `_match_path`: a match of a parameter-free prefix is applied to `scope` at once.
+
+        Returns `(Match.FULL, None)` once applied; otherwise what `_match_path` returns.
+        """
+        literal = self._literal
+        if literal is None or literal.regex is not self.path_regex or "\n" in route_path:
+            return self._match_path(scope, route_path)
+        if not route_path.startswith(literal.path):
+            return _NO_MATCH
+        root_path: str = scope.get("root_path", "")
+        if "app_root_path" not in scope:
+            scope["app_root_path"] = root_path
+        if "path_params" not in scope:
+            scope["path_params"] = {}
+        scope["root_path"] = root_path + literal.prefix
+        scope["endpoint"] = self.app
+        return _APPLIED
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build a path under this mount.
+
+        `name` is the mount's own name (with a `path=` parameter for the path
+        inside the mounted app), or `"mount_name:child_name"` for a child route
+        (just `"child_name"` when the mount has no name). A parameter of the
+        prefix without a value stays as its `{placeholder}`.
+
+        Raises:
+            NoMatchFound: Neither the mount nor any child route matches.
+        """
+        if self.name is not None and name == self.name and "path" in path_params:
+            path_params["path"] = path_params["path"].lstrip("/")
+            path, remaining = replace_params(self.path_format, self.param_convertors, dict(path_params))
+            if not remaining:
+                return URLPath(path=path)
+        elif (child_name := _child_route_name(name, self.name)) is not None:
+            path_kwarg = path_params.get("path")
+            path_params["path"] = ""
+            prefix, remaining = replace_params(self.path_format, self.param_convertors, dict(path_params))
+            if path_kwarg is not None:
+                remaining["path"] = path_kwarg
+            for route in self.routes:
+                try:
+                    url = route.url_path_for(child_name, **remaining)
+                except NoMatchFound:
+                    continue
+                return URLPath(path=prefix.rstrip("/") + str(url), protocol=url.protocol)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the connection to the mounted app."""
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        """Mounts are equal when prefix and app are."""
+        return isinstance(other, Mount) and self.path == other.path and self.app == other.app
+
+    def __repr__(self) -> str:
+        """E.g. `Mount(path='/static', name='static', app=...)`."""
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name or ''!r}, app={self.app!r})"
+
+
+class Host(BaseRoute):
+    """An ASGI app serving the connections for a host name (from the `Host` header).
+
+    Host names match case-insensitively and ports are ignored; the template may
+    contain parameters (`"{subdomain}.example.org"`). A malformed `Host` header
+    matches no `Host` route.
+
+    Args:
+        host: The host template (without a leading `/`); a port in it is only
+            used when building URLs.
+        app: The ASGI app serving the host, typically a `Router`.
+        name: The name prefix for `url_path_for`.
+
+    Raises:
+        AssertionError: The host starts with `/`, or names an unknown convertor.
+    """
+
+    host: str
+    app: ASGIApp
+    name: str | None
+    host_regex: re.Pattern[str]
+    host_format: str
+    param_convertors: dict[str, Convertor[Any]]
+
+    def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        assert not host.startswith("/"), "Host must not start with '/'"
+        self.host = host
+        self.app = app
+        self.name = name
+        self.host_regex, self.host_format, self.param_convertors = compile_path(host)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the app (empty if it has none)."""
+        routes: list[BaseRoute] = getattr(self.app, "routes", [])
+        return routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match HTTP and websocket connections by the host name of the `Host` header."""
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        host = _request_host(scope)
+        match = None if host is None else self.host_regex.match(host)
+        if match is None:
+            return Match.NONE, {}
+        path_params = dict(scope.get("path_params", ()))
+        path_params.update(_matched_params(match, self.param_convertors))
+        return Match.FULL, {"path_params": path_params, "endpoint": self.app}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build a URL path, bound to this host, for the host's own name or a child route.
+
+        Like `Mount.url_path_for`, with the host's parameters filled in the host
+        (one without a value stays as its `{placeholder}`).
+
+        Raises:
+            NoMatchFound: Neither the host route nor any child route matches.
+        """
+        if self.name is not None and name == self.name and "path" in path_params:
+            params = dict(path_params)
+            path = params.pop("path")
+            host, remaining = replace_params(self.host_format, self.param_convertors, params)
+            if not remaining:
+                return URLPath(path=path, host=host)
+        elif (child_name := _child_route_name(name, self.name)) is not None:
+            host, remaining = replace_params(self.host_format, self.param_convertors, dict(path_params))
+            for route in self.routes:
+                try:
+                    url = route.url_path_for(child_name, **remaining)
+                except NoMatchFound:
+                    continue
+                return URLPath(path=str(url), protocol=url.protocol, host=host)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the connection to the host's app."""
+        await self.app(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        """Host routes are equal when host and app are."""
+        return isinstance(other, Host) and self.host == other.host and self.app == other.app
+
+    def __repr__(self) -> str:
+        """E.g. `Host(host='api.example.org', name='api', app=...)`."""
+        return f"{type(self).__name__}(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
+
+
+# --------------------------------------------------------------------------- lifespan
+
+
+def _default_lifespan(app: object) -> AbstractAsyncContextManager[None]:
+    """The lifespan of a router given none: nothing to set up or tear down."""
+    return contextlib.nullcontext()
+
+
+class _AsyncLiftContextManager(AbstractAsyncContextManager[Any]):
+    """Use a sync context manager with `async with`."""
+
+    def __init__(self, manager: AbstractContextManager[Any]) -> None:
+        self._manager = manager
+
+    async def __aenter__(self) -> Any:
+        return self._manager.__enter__()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        return self._manager.__exit__(exc_type, exc_value, traceback)
+
+
+def _wrap_generator_lifespan(
+    lifespan: Callable[[Any], Generator[Any, Any, Any]],
+) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
+    """Adapt a (deprecated) generator-function lifespan to an async context manager factory."""
+    manager_factory = contextlib.contextmanager(lifespan)
+
+    @functools.wraps(manager_factory)
+    def wrapper(app: Any) -> AbstractAsyncContextManager[Any]:
+        return _AsyncLiftContextManager(manager_factory(app))
+
+    return wrapper
+
+
+# The warnings point at `Router.__init__`, so that they are reported from (and filtered as)
+# `starlette.routing`, however the router was built.
+_LIFESPAN_WARNING_STACKLEVEL = 2
+
+
+def _lifespan_context(lifespan: Lifespan[Any] | None) -> Lifespan[Any]:
+    """The lifespan to use, adapting (with a `StarletteDeprecationWarning`) generator functions."""
+    if lifespan is None:
+        return _default_lifespan
+    if inspect.isasyncgenfunction(lifespan):
+        warnings.warn(
+            "async generator function lifespans are deprecated, "
+            "use an @contextlib.asynccontextmanager function instead",
+            StarletteDeprecationWarning,
+            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
+        )
+        return contextlib.asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        warnings.warn(
+            "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
+            StarletteDeprecationWarning,
+            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
+        )
+        return _wrap_generator_lifespan(lifespan)
+    return lifespan
+
+
+# --------------------------------------------------------------------------- route index
+
+_version_counter = itertools.count(1)
+
+
+class _RouteList(list[BaseRoute]):
+    """The list behind `Router.routes`: a plain list that records every change.
+
+    Each mutation takes a new, never reused `version`, which is how the router
+    notices in O(1) that its index is stale.
+    """
+
+    __slots__ = ("version",)
+
+    def __init__(self, routes: Iterable[BaseRoute] = ()) -> None:
+        super().__init__(routes)
+        self.version = next(_version_counter)
+
+    def _changed(self) -> None:
+        self.version = next(_version_counter)
+
+    def append(self, route: BaseRoute, /) -> None:
+        super().append(route)
+        self._changed()
+
+    def extend(self, routes: Iterable[BaseRoute], /) -> None:
+        super().extend(routes)
+        self._changed()
+
+    def insert(self, index: SupportsIndex, route: BaseRoute, /) -> None:
+        super().insert(index, route)
+        self._changed()
+
+    def pop(self, index: SupportsIndex = -1, /) -> BaseRoute:
+        route = super().pop(index)
+        self._changed()
+        return route
+
+    def remove(self, route: BaseRoute, /) -> None:
+        super().remove(route)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def reverse(self) -> None:
+        super().reverse()
+        self._changed()
+
+    def sort(self, *, key: Callable[[BaseRoute], Any] | None = None, reverse: bool = False) -> None:
+        # `None` is accepted at runtime; routes themselves are not orderable, so a key is needed in practice.
+        super().sort(key=cast("Callable[[BaseRoute], Any]", key), reverse=reverse)
+        self._changed()
+
+    @overload
+    def __setitem__(self, index: SupportsIndex, route: BaseRoute, /) -> None: ...
+
+    @overload
+    def __setitem__(self, index: slice, routes: Iterable[BaseRoute], /) -> None: ...
+
+    def __setitem__(self, index: SupportsIndex | slice, value: Any, /) -> None:
+        super().__setitem__(index, value)
+        self._changed()
+
+    def __delitem__(self, index: SupportsIndex | slice, /) -> None:
+        super().__delitem__(index)
+        self._changed()
+
+    def _extend_in_place(self, routes: Iterable[BaseRoute], /) -> Self:
+        super().__iadd__(routes)
+        self._changed()
+        return self
+
+    # Assigned rather than defined: mypy reports a `def __iadd__` in a list subclass
+    # as incompatible with `list.__add__`, although it is the signature `list` has.
+    __iadd__ = _extend_in_place
+
+    def __imul__(self, count: SupportsIndex, /) -> Self:
+        super().__imul__(count)
+        self._changed()
+        return self
+
+
+_UNTRACKED = _RouteList()
+"""Stands for "no tracked list" in a `_RouteIndex` built over a plain list (never routed with)."""
+
+_BUILTIN_METHODS: dict[type[BaseRoute], tuple[object, object]] = {
+    cls: (vars(cls)["matches"], vars(cls)["handle"]) for cls in (Route, WebSocketRoute, Mount)
+}
+"""The `matches` and `handle` functions of the built-in route classes, as defined here."""
+
+# Convertor regexes known to match within one path segment (never a `/`).
+_SINGLE_SEGMENT_REGEXES = frozenset(
+    {
+        "[^/]+",
+        "[0-9]+",
+        r"[0-9]+(\.[0-9]+)?",
+        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+    }
+)
+
+# Candidate lists are remembered per path, for paths up to this length, in a
+# table emptied when full: bounded memory whatever paths clients send.
+_CACHED_PATH_LENGTH = 200
+_CACHE_SIZE = 1024
+
+
+def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
+    """Describe which request paths `route` can match, for the index.
+
+    Returns the leading path segments (`None` standing for any one segment) and
+    whether the route matches only paths with exactly those segments (`True`)
+    or also longer ones (`False`); `None` when the route must always be asked.
+    Routes whose `matches` cannot be predicted from their path are never indexed:
+    `Route` and `WebSocketRoute` subclasses may narrow a path match but not
+    widen it, so they are; a `Mount` subclass that overrides `matches` is not.
+    """
+    if isinstance(route, (Route, WebSocketRoute)):
+        pass
+    elif not (isinstance(route, Mount) and type(route).matches is Mount.matches):
+        return None
+    # Subclasses set these attributes themselves (FastAPI's routes do): check what they hold.
+    path_format: object = getattr(route, "path_format", None)
+    convertors: object = getattr(route, "param_convertors", None)
+    if not (isinstance(path_format, str) and path_format.startswith("/") and isinstance(convertors, dict)):
+        return None
+    segments: list[str | None] = []
+    for text in path_format[1:].split("/"):
+        if "{" not in text:
+            segments.append(text)
+            continue
+        for name in _FORMAT_PARAM.findall(text):
+            convertor: object = cast("dict[str, object]", convertors).get(name)
+            if not isinstance(convertor, Convertor) or convertor.regex not in _SINGLE_SEGMENT_REGEXES:
+                return segments, False
+        segments.append(None)
+    return segments, True
+
+
+class _IndexNode:
+    """One level of the segment trie."""
+
+    __slots__ = ("ending", "literal", "passing", "wildcard")
+
+    def __init__(self) -> None:
+        self.literal: dict[str, _IndexNode] = {}
+        self.wildcard: _IndexNode | None = None
+        # Positions of routes matching paths that end at this node / that go through it.
+        self.ending: list[int] = []
+        self.passing: list[int] = []
+
+    def child(self, segment: str | None) -> _IndexNode:
+        """The node for `segment` below this one (created on first use)."""
+        if segment is None:
+            if self.wildcard is None:
+                self.wildcard = _IndexNode()
+            return self.wildcard
+        node = self.literal.get(segment)
+        if node is None:
+            node = self.literal[segment] = _IndexNode()
+        return node
+
+
+_BuiltinRoute = Union["Route", "WebSocketRoute", "Mount"]
+"""The route classes the router knows the internals of."""
+
+_PathMatcher = Callable[[Scope, str], "tuple[Match, Scope | None]"]
+"""A built-in route's internal matcher: `matches` given the route path already computed.
+
+A child scope of `None` (with `Match.FULL`) means the match is already applied to the scope.
+"""
+
+_Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None"]
+"""A route and, for a built-in route used as it is, its internal matcher and itself as such."""
+
+# Routers with this many routes or fewer are scanned in order, without walking the trie.
+_SCAN_LIMIT = 4
+
+
+def _entry(route: BaseRoute) -> _Entry:
+    """Describe `route` for the router, with its internal matcher when it may bypass `matches` and `handle`.
+
+    Only for the exact built-in classes whose `matches` and `handle` are neither
+    overridden nor replaced (on the class or the instance): for those, `handle`
+    of a full match is just calling `route.app`, and `matches` is `_match_path`.
+    """
+    cls = type(route)
+    if cls not in _BUILTIN_METHODS or vars(cls).get("matches") is not _BUILTIN_METHODS[cls][0]:
+        return route, None, None
+    if vars(cls).get("handle") is not _BUILTIN_METHODS[cls][1]:
+        return route, None, None
+    if "matches" in vars(route) or "handle" in vars(route):
+        return route, None, None
+    builtin = cast(_BuiltinRoute, route)
+    matcher: _PathMatcher = builtin._enter if isinstance(builtin, Mount) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
+    return route, matcher, builtin
+
+
+class _RouteIndex:
+    """A segment trie over a snapshot of a router's routes.
+
+    `candidates(path)` returns, in their original order, every route whose
+    `matches` may return something other than `Match.NONE` for `path` (each
+    with its internal matcher, see `_entry`): the routes it leaves out are
+    exactly routes whose path regex cannot match. Small routers skip the trie.
+    """
+
+    __slots__ = ("_cache", "_depth", "_root", "_snapshot", "entries", "scan", "source", "tracked", "version")
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self.source = routes
+        # `tracked` is the router's own list, whose `version` tells about changes in O(1); a plain
+        # list assigned by the user is compared route by route with `_snapshot` instead.
+        self.tracked = routes if isinstance(routes, _RouteList) else _UNTRACKED
+        self.version = self.tracked.version
+        snapshot = tuple(routes)
+        self._snapshot = snapshot
+        self.entries: tuple[_Entry, ...] = tuple(_entry(route) for route in snapshot)
+        self.scan = len(snapshot) <= _SCAN_LIMIT
+        self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._root = _IndexNode()
+        self._depth = 0  # of the deepest node: later segments never change the walk
+        if self.scan:
+            return
+        for position, route in enumerate(snapshot):
+            shape = _path_shape(route)
+            if shape is None:
+                self._root.passing.append(position)
+                continue
+            segments, exact = shape
+            self._depth = max(self._depth, len(segments))
+            node = self._root
+            for segment in segments:
+                node = node.child(segment)
+            (node.ending if exact else node.passing).append(position)
+
+    def is_current(self, routes: list[BaseRoute]) -> bool:
+        """Whether the index still describes `routes`."""
+        if routes is not self.source:
+            return False
+        if self.tracked is routes:
+            return self.tracked.version == self.version
+        snapshot = self._snapshot
+        return len(routes) == len(snapshot) and all(
+            map(operator.is_, routes, snapshot)  # identity, not `==`: equal routes may differ
+        )
+
+    def candidates(self, path: str) -> tuple[_Entry, ...]:
+        """The routes that may match `path`, in routing order (remembered for short paths)."""
+        if self.scan:
+            return self.entries
+        found = self._cache.get(path)
+        if found is None:
+            found = self._find(path)
+            if len(path) <= _CACHED_PATH_LENGTH:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[path] = found
+        return found
+
+    def _find(self, path: str) -> tuple[_Entry, ...]:
+        """Walk the trie along the segments of `path`, collecting the routes met."""
+        if path.endswith("\n"):
+            # `$` in the path regexes also matches before a final newline: ask everyone.
+            return self.entries
+        hits: list[int] = []
+        if path.startswith("/"):
+            nodes = [self._root]
+            # At most one segment beyond the deepest node is needed (it ends the walk), so the
+            # rest of a long path stays unsplit.
+            for segment in path[1:].split("/", self._depth):
+                following: list[_IndexNode] = []
+                for node in nodes:
+                    hits += node.passing
+                    child = node.literal.get(segment)
+                    if child is not None:
+                        following.append(child)
+                    if node.wildcard is not None:
+                        following.append(node.wildcard)
+                nodes = following
+                if not nodes:
+                    break
+            for node in nodes:
+                hits += node.passing
+                hits += node.ending
+            hits.sort()
+        else:  # indexed routes all start with `/`
+            hits = self._root.passing
+        entries = self.entries
+        return tuple([entries[position] for position in hits])
+
+
+# --------------------------------------------------------------------------- router
+
+
+class Router:
+    """An ASGI app dispatching to the first matching route.
+
+    Args:
+        routes: The routing table, in priority order.
+        redirect_slashes: Redirect `/path/` to `/path` (and back) when only
+            the other form has a route.
+        default: The app serving unmatched connections (`not_found` by default).
+        lifespan: An async context manager factory run around the app's life,
+            called with the application; it may yield a state mapping.
+        middleware: Middleware wrapped around the router.
+        max_body_size: Caps the request body of every route, in bytes.
+    """
+
+    routes: list[BaseRoute]
+    redirect_slashes: bool
+    default: ASGIApp
+    lifespan_context: Lifespan[Any]
+    middleware_stack: ASGIApp
+    _route_index: _RouteIndex | None = None
+
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        lifespan: Lifespan[Any] | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
+        self.routes = _RouteList(routes or ())
+        self.redirect_slashes = redirect_slashes
+        self.default = self.not_found if default is None else default
+        self.lifespan_context = _lifespan_context(lifespan)
+        self.middleware_stack = _apply_body_limit(_apply_middleware(self.app, middleware), max_body_size)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer an unmatched connection: close a websocket, or 404 for HTTP.
+
+        Raises:
+            HTTPException: (404) inside an application, so its handlers render the response.
+        """
+        if scope["type"] == "websocket":
+            await WebSocketClose()(scope, receive, send)
+            return
+        if "app" in scope:
+            raise HTTPException(status_code=404)
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """Build the path of the route called `name` (first route that can, in order).
+
+        Raises:
+            NoMatchFound: No route has that name and those parameters.
+        """
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:  # noqa: PERF203  # try/except is free in a loop on 3.11+, and rare here
+                pass
+        raise NoMatchFound(name, path_params)
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the ASGI lifespan protocol around `lifespan_context`.
+
+        ====================  ==============================  ================================
+        phase                 event                           action
+        ====================  ==============================  ================================
+        waiting for startup   `lifespan.startup` received     enter the lifespan context
+        starting              context entered                 merge its state into
+                                                              `scope["state"]`, send
+                                                              `lifespan.startup.complete`
+        starting              context raised                  send `lifespan.startup.failed`
+                                                              (traceback), re-raise
+        serving               `lifespan.shutdown` received    exit the lifespan context
+        stopping              context exited                  send `lifespan.shutdown.complete`
+        stopping              context raised                  send `lifespan.shutdown.failed`
+                                                              (traceback), re-raise
+        ====================  ==============================  ================================
+
+        Raises:
+            RuntimeError: The lifespan yields state but the server does not support it.
+        """
+        app: Any = scope.get("app")
+        failure = "lifespan.startup.failed"
+        await receive()
+        try:
+            async with self.lifespan_context(app) as state:
+                if state is not None:
+                    if "state" not in scope:
+                        raise RuntimeError('The server does not support "state" in the lifespan scope.')
+                    scope["state"].update(state)
+                await send({"type": "lifespan.startup.complete"})
+                failure = "lifespan.shutdown.failed"
+                await receive()
+        except BaseException:
+            await send({"type": failure, "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a connection through the router's middleware."""
+        await self.middleware_stack(scope, receive, send)
+
+    def _current_index(self) -> _RouteIndex:
+        """The route index, rebuilt if `routes` changed since it was made."""
+        index = self._route_index
+        if index is None or not index.is_current(self.routes):
+            index = self._route_index = _RouteIndex(self.routes)
+        return index
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route a connection: first full match, else first partial match, else a slash redirect, else `default`.
+
+        Sets `scope["router"]` (if not set yet), and for the route used
+        `scope["route"]` plus the entries of its match (`endpoint`, `path_params`...).
+
+        Raises:
+            AssertionError: The scope type is not `http`, `websocket` or `lifespan`.
+        """
+        scope_type = scope["type"]
+        if scope_type != "http" and scope_type != "websocket":
+            if scope_type != "lifespan":
+                raise AssertionError(f"Unsupported scope type {scope_type!r}")
+            if "router" not in scope:
+                scope["router"] = self
+            await self.lifespan(scope, receive, send)
+            return
+        if "router" not in scope:
+            scope["router"] = self
+
+        # `get_route_path(scope)`, inlined: this runs once per router on every request.
+        route_path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and route_path.startswith(root_path):
+            if len(route_path) == len(root_path):
+                route_path = ""
+            elif route_path[len(root_path)] == "/":
+                route_path = route_path[len(root_path) :]
+
+        index = self._route_index
+        # The freshness check of `_current_index`, inlined for the common case.
+        if index is None or index.tracked is not self.routes or index.version != index.tracked.version:
+            index = self._current_index()
+        partial: BaseRoute | None = None
+        partial_scope: Scope | None = None
+        child_scope: Scope | None
+        for route, match_path, builtin in index.entries if index.scan else index.candidates(route_path):
+            if match_path is None:
+                match, child_scope = route.matches(scope)
+            else:
+                match, child_scope = match_path(scope, route_path)
+            if match is _FULL:
+                if child_scope is not None:
+                    scope.update(child_scope)
+                scope["route"] = route
+                if builtin is None:
+                    await route.handle(scope, receive, send)
+                    return
+                # What `handle` does for a full match: call the app (for a mounted router, what
+                # its `__call__` does, one call sooner).
+                mounted: object = builtin.app
+                if type(mounted) is Router:
+                    await mounted.middleware_stack(scope, receive, send)
+                else:
+                    await builtin.app(scope, receive, send)
+                return
+            if match is _PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+
+        if partial is not None:
+            assert partial_scope is not None  # a partial match always comes with its child scope
+            scope.update(partial_scope)
+            scope["route"] = partial
+            await partial.handle(scope, receive, send)
+            return
+
+        if scope_type == "http" and self.redirect_slashes and route_path != "/":
+            redirect_scope = dict(scope)
+            if route_path.endswith("/"):
+                redirect_scope["path"] = redirect_scope["path"].rstrip("/")
+            else:
+                redirect_scope["path"] = redirect_scope["path"] + "/"
+            for route, _, _ in index.candidates(get_route_path(redirect_scope)):
+                match, _ = route.matches(redirect_scope)
+                if match is not Match.NONE:
+                    redirect_url = URL(scope=redirect_scope)
+                    await RedirectResponse(url=str(redirect_url))(scope, receive, send)
+                    return
+
+        await self.default(scope, receive, send)
+
+    def __eq__(self, other: object) -> bool:
+        """Routers are equal when their routes are."""
+        return isinstance(other, Router) and self.routes == other.routes
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Append a `Mount` of `app` at `path`."""
+        self.routes.append(Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Append a `Host` route serving `host` with `app`."""
+        self.routes.append(Host(host, app=app, name=name))
+
+    @overload
+    def add_route(
+        self,
+        path: str,
+        endpoint: _RequestEndpoint,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None: ...
+
+    @overload
+    def add_route(
+        self,
+        path: str,
+        endpoint: ASGIApp,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None: ...
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: _RequestEndpoint | ASGIApp,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Append a `Route` (see `Route` for the parameters)."""
+        route = Route(path, endpoint=endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
+        self.routes.append(route)
+
+    @overload
+    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint, name: str | None = None) -> None: ...
+
+    @overload
+    def add_websocket_route(self, path: str, endpoint: ASGIApp, name: str | None = None) -> None: ...
+
+    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint | ASGIApp, name: str | None = None) -> None:
+        """Append a `WebSocketRoute` (see `WebSocketRoute` for the parameters)."""
+        self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))

@@ -1,0 +1,423 @@
+"""The `WebSocket` connection: a typed view of an ASGI websocket session.
+
+Both directions of the session follow the ASGI websocket protocol. Which
+message may come next is spelled out in two transition tables, one for what the
+server delivers (`client_state`) and one for what the application sends
+(`application_state`). A message not in the table for the current state raises
+a `RuntimeError` naming the messages expected instead; once a side has reached a
+state with no way out, any further message raises `WebSocketDisconnected`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
+
+from starlette._exception_handler import skip_trackers
+from starlette.requests import HTTPConnection, StateT
+from starlette.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+
+__all__ = [
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketDisconnected",
+    "WebSocketState",
+]
+
+
+class WebSocketState(enum.Enum):
+    """Where one side of a websocket session stands in the ASGI protocol."""
+
+    CONNECTING = 0
+    """The handshake has not finished yet."""
+    CONNECTED = 1
+    """The session is open: messages may flow."""
+    DISCONNECTED = 2
+    """The session is over."""
+    RESPONSE = 3
+    """The application is sending an HTTP denial response instead of accepting."""
+
+
+class WebSocketDisconnect(Exception):
+    """The websocket session was closed; raised when receiving after the peer left.
+
+    Args:
+        code: The WebSocket close code (see `starlette.status.WS_*`).
+        reason: The close reason; `None` is stored as `""`.
+    """
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code: int = code
+        self.reason: str = reason or ""
+
+    def __repr__(self) -> str:
+        """Return `WebSocketDisconnect(code=..., reason=...)`."""
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+class WebSocketDisconnected(RuntimeError):
+    """Raised when receiving after a disconnect was received, or sending after a close was sent."""
+
+
+_CONNECTING = WebSocketState.CONNECTING
+_CONNECTED = WebSocketState.CONNECTED
+_DISCONNECTED = WebSocketState.DISCONNECTED
+_RESPONSE = WebSocketState.RESPONSE
+
+# What the server may deliver to the application, by `client_state`.
+_RECEIVE_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
+    (_CONNECTING, "websocket.connect"): _CONNECTED,
+    (_CONNECTED, "websocket.receive"): _CONNECTED,
+    (_CONNECTED, "websocket.disconnect"): _DISCONNECTED,
+}
+
+# What the application may send to the server, by `application_state`. A denial
+# response body with `more_body` false ends the session (see `_next_send_state`).
+_SEND_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
+    (_CONNECTING, "websocket.accept"): _CONNECTED,
+    (_CONNECTING, "websocket.close"): _DISCONNECTED,
+    (_CONNECTING, "websocket.http.response.start"): _RESPONSE,
+    (_CONNECTED, "websocket.send"): _CONNECTED,
+    (_CONNECTED, "websocket.close"): _DISCONNECTED,
+    (_RESPONSE, "websocket.http.response.body"): _RESPONSE,
+}
+
+
+def _describe_expected(table: dict[tuple[WebSocketState, str], WebSocketState]) -> dict[WebSocketState, str]:
+    """Map each state with outgoing transitions to its allowed types: `"a"`, `"a" or "b"`, `"a", "b" or "c"`.
+
+    A state missing from the result has no way out: the session is over in it.
+    """
+    names: dict[WebSocketState, list[str]] = {}
+    for state, message_type in table:
+        names.setdefault(state, []).append(f'"{message_type}"')
+    return {
+        state: state_names[0] if len(state_names) == 1 else f"{', '.join(state_names[:-1])} or {state_names[-1]}"
+        for state, state_names in names.items()
+    }
+
+
+_RECEIVE_EXPECTED: dict[WebSocketState, str] = _describe_expected(_RECEIVE_TRANSITIONS)
+_SEND_EXPECTED: dict[WebSocketState, str] = _describe_expected(_SEND_TRANSITIONS)
+
+
+def _next_receive_state(state: WebSocketState, message: Message) -> WebSocketState:
+    """Return the `client_state` after the server delivered `message` in `state`."""
+    message_type = message["type"]
+    next_state = _RECEIVE_TRANSITIONS.get((state, message_type))
+    if next_state is None:
+        raise RuntimeError(f"Expected ASGI message {_RECEIVE_EXPECTED[state]}, but got {message_type!r}")
+    return next_state
+
+
+def _next_send_state(state: WebSocketState, message: Message) -> WebSocketState:
+    """Return the `application_state` after the application sends `message` in `state`."""
+    message_type = message["type"]
+    next_state = _SEND_TRANSITIONS.get((state, message_type))
+    if next_state is None:
+        raise RuntimeError(f"Expected ASGI message {_SEND_EXPECTED[state]}, but got {message_type!r}")
+    if message_type == "websocket.http.response.body" and not message.get("more_body", False):
+        return _DISCONNECTED
+    return next_state
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in ("text", "binary"):
+        raise RuntimeError('The "mode" argument should be "text" or "binary".')
+
+
+def _dump_json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+_NOT_ACCEPTED = 'WebSocket is not connected. Need to call "accept" first.'
+
+
+class WebSocket(HTTPConnection[StateT]):
+    """A websocket session, built from an ASGI `websocket` scope.
+
+    Like `Request`, it is a read-only mapping over the scope and exposes `url`,
+    `headers`, `query_params`, `path_params`, `cookies`, `client`, `state`...
+    Use `receive()` and `send()` (never the raw ASGI callables) for raw
+    messages, so that `client_state` and `application_state` stay correct.
+
+    Args:
+        scope: The ASGI scope; its `type` must be `"websocket"`.
+        receive: The ASGI receive callable.
+        send: The ASGI send callable.
+    """
+
+    # Whether `receive` and `send` are this class's own: then the text, bytes and JSON helpers
+    # take a shortcut for the steady state (a message while connected), straight to the ASGI
+    # callables with the very checks `receive` and `send` would make. A subclass that overrides
+    # either method is always called through it.
+    _direct_io: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Decide, once per subclass, whether the helpers may bypass `receive`/`send`."""
+        super().__init_subclass__(**kwargs)
+        cls._direct_io = cls.receive is WebSocket.receive and cls.send is WebSocket.send
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        super().__init__(scope)
+        assert scope["type"] == "websocket"
+        self._receive = receive
+        self._send = send
+        self.client_state: WebSocketState = WebSocketState.CONNECTING
+        """Progress of the messages received from the server."""
+        self.application_state: WebSocketState = WebSocketState.CONNECTING
+        """Progress of the messages sent by the application."""
+
+    async def receive(self) -> Message:
+        """Receive the next ASGI message from the server.
+
+        Raises:
+            WebSocketDisconnected: A disconnect message was already received.
+            RuntimeError: The server delivered a message the protocol does not allow here.
+        """
+        if self.client_state is _CONNECTED:  # the steady state: data messages
+            message = await self._receive()
+            if message["type"] != "websocket.receive":
+                self.client_state = _next_receive_state(self.client_state, message)
+            return message
+        if self.client_state not in _RECEIVE_EXPECTED:
+            raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
+        message = await self._receive()
+        self.client_state = _next_receive_state(self.client_state, message)
+        return message
+
+    async def send(self, message: Message) -> None:
+        """Send an ASGI message to the server.
+
+        Raises:
+            WebSocketDisconnected: A close message (or the end of a denial response) was already sent.
+            RuntimeError: The message is not allowed in the current `application_state`.
+            WebSocketDisconnect: The connection broke (the server raised `OSError`) while connected.
+        """
+        state = self.application_state
+        if state is _CONNECTED and message["type"] == "websocket.send":  # the steady state
+            await self._send_connected(message)
+            return
+        if state not in _SEND_EXPECTED:
+            raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
+        self.application_state = next_state = _next_send_state(state, message)
+        if state is _CONNECTED:
+            await self._send_connected(message)
+            return
+        await self._send(message)
+        if next_state is _CONNECTED:
+            # Accepted: a denial response can no longer start, so the exception handling layers'
+            # response-start trackers have nothing left to note; skip them for every later message.
+            self._send = skip_trackers(self._send)
+
+    async def _send_connected(self, message: Message) -> None:
+        """Send `message` on the open connection; a broken connection becomes `WebSocketDisconnect(1006)`."""
+        try:
+            await self._send(message)
+        except OSError as error:
+            self.application_state = _DISCONNECTED
+            raise WebSocketDisconnect(code=1006) from error
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        """Accept the connection, first receiving the `websocket.connect` message if needed.
+
+        Args:
+            subprotocol: The subprotocol chosen among `scope["subprotocols"]`, if any.
+            headers: Extra response headers for the handshake, as raw `(name, value)` byte pairs.
+        """
+        if self.client_state is _CONNECTING:
+            await self.receive()
+        await self.send(
+            {
+                "type": "websocket.accept",
+                "subprotocol": subprotocol,
+                "headers": [] if headers is None else list(headers),
+            }
+        )
+
+    async def _receive_data(self) -> Message:
+        """Receive a `websocket.receive` message, raising `WebSocketDisconnect` on a disconnect.
+
+        Raises:
+            WebSocketDisconnected: The application has not accepted the connection (or has closed it).
+        """
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
+        return message
+
+    async def receive_text(self) -> str:
+        """Receive the next text message.
+
+        Raises:
+            WebSocketDisconnect: The client disconnected.
+            WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
+            RuntimeError: The message is binary.
+        """
+        if self._direct_io and self.application_state is _CONNECTED and self.client_state is _CONNECTED:
+            # The steady state, inlined: one coroutine frame per message instead of three.
+            message = await self._receive()
+            if message["type"] != "websocket.receive":
+                message = self._data_or_raise(message)
+        else:
+            message = await self._receive_data()
+        text: str | None = message.get("text")
+        if text is None:
+            raise RuntimeError("Expected a text websocket message, but got a binary one.")
+        return text
+
+    async def receive_bytes(self) -> bytes:
+        """Receive the next binary message.
+
+        Raises:
+            WebSocketDisconnect: The client disconnected.
+            WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
+            RuntimeError: The message is text.
+        """
+        if self._direct_io and self.application_state is _CONNECTED and self.client_state is _CONNECTED:
+            message = await self._receive()
+            if message["type"] != "websocket.receive":
+                message = self._data_or_raise(message)
+        else:
+            message = await self._receive_data()
+        data: bytes | None = message.get("bytes")
+        if data is None:
+            raise RuntimeError("Expected a binary websocket message, but got a text one.")
+        return data
+
+    def _data_or_raise(self, message: Message) -> NoReturn:
+        """Handle a message other than data, received while connected: record it, then raise.
+
+        Raises:
+            WebSocketDisconnect: For a disconnect message.
+            RuntimeError: For a message the protocol does not allow here.
+        """
+        self.client_state = _next_receive_state(self.client_state, message)
+        # Only a disconnect gets past the transition table here.
+        raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
+
+    async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
+        """Receive the next message and decode it as JSON.
+
+        Args:
+            mode: `"text"` to read JSON from text frames, `"binary"` from UTF-8 binary frames.
+
+        Raises:
+            WebSocketDisconnect: The client disconnected.
+            RuntimeError: `mode` is invalid, the connection was not accepted yet, or the frame kind does not match.
+            ValueError: The payload is not valid JSON (`json.JSONDecodeError`, or `UnicodeDecodeError` in binary mode).
+        """
+        _check_mode(mode)
+        if mode == "text":
+            return json.loads(await self.receive_text())
+        return json.loads((await self.receive_bytes()).decode("utf-8"))
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        """Yield text messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Yield binary messages until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        """Yield JSON messages (from text frames) until the client disconnects."""
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            pass
+
+    async def send_text(self, data: str) -> None:
+        """Send a text message."""
+        if self._direct_io and self.application_state is _CONNECTED:
+            try:
+                await self._send({"type": "websocket.send", "text": data})
+            except OSError as error:
+                self.application_state = _DISCONNECTED
+                raise WebSocketDisconnect(code=1006) from error
+        else:
+            await self.send({"type": "websocket.send", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
+        if self._direct_io and self.application_state is _CONNECTED:
+            try:
+                await self._send({"type": "websocket.send", "bytes": data})
+            except OSError as error:
+                self.application_state = _DISCONNECTED
+                raise WebSocketDisconnect(code=1006) from error
+        else:
+            await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
+        """Send `data` encoded as compact JSON.
+
+        Args:
+            data: Any JSON-serializable value.
+            mode: `"text"` to send a text frame, `"binary"` to send UTF-8 bytes.
+
+        Raises:
+            RuntimeError: `mode` is neither `"text"` nor `"binary"`.
+            TypeError: `data` is not JSON-serializable.
+        """
+        _check_mode(mode)
+        text = _dump_json(data)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Close the connection (before `accept`, the server rejects the handshake with 403).
+
+        Args:
+            code: The WebSocket close code.
+            reason: The close reason sent to the client.
+        """
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+    async def send_denial_response(self, response: Response) -> None:
+        """Reject the handshake with an HTTP `response` instead of accepting.
+
+        Raises:
+            RuntimeError: The server does not support the WebSocket Denial Response extension.
+        """
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            raise RuntimeError("The server doesn't support the Websocket Denial Response extension.")
+        await response(self.scope, self.receive, self.send)
+
+
+class WebSocketClose:
+    """An ASGI app that closes the websocket (rejecting it if not accepted yet).
+
+    Args:
+        code: The WebSocket close code.
+        reason: The close reason; `None` is sent as `""`.
+    """
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code: int = code
+        self.reason: str = reason or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the `websocket.close` message."""
+        await send({"type": "websocket.close", "code": self.code, "reason": self.reason})

@@ -1,0 +1,105 @@
+"""The chat page in headless Chromium, served by uvicorn: a message goes out over the WebSocket and comes back.
+
+Uses the system Chromium and chromedriver (Debian: `apt-get install chromium chromium-driver`) through
+selenium, told exactly where both are so that it never tries to download a driver. Skipped, with the
+reason, when either is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import pytest
+
+from tests.e2e.servers import Server
+
+if TYPE_CHECKING:
+    from selenium.webdriver.chrome.webdriver import WebDriver
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+WAIT_SECONDS = 10.0
+
+
+def _find(names: tuple[str, ...], env_var: str) -> str | None:
+    """The first executable among `$env_var` and `names` (on PATH or absolute), if any."""
+    candidates = (os.environ.get(env_var, ""), *names)
+    for candidate in filter(None, candidates):
+        found = shutil.which(candidate)
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_driver_manager(*args: object, **kwargs: object) -> NoReturn:
+    raise AssertionError("selenium tried to run its driver manager")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """A headless Chromium driven by the system chromedriver, with a fresh profile."""
+    pytest.importorskip("selenium", reason="selenium is not installed: no browser test")
+    chromium = _find(("/usr/bin/chromium", "chromium", "chromium-browser"), "CHROMIUM_BINARY")
+    if chromium is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium): no browser test")
+    chromedriver = _find(("/usr/bin/chromedriver", "chromedriver"), "CHROMEDRIVER")
+    if chromedriver is None:
+        pytest.skip("chromedriver is not installed (apt-get install chromium-driver): no browser test")
+
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.chrome.webdriver import WebDriver
+    from selenium.webdriver.common.selenium_manager import SeleniumManager
+
+    profile: Path = tmp_path_factory.mktemp("chromium-profile")
+    options = Options()
+    options.binary_location = chromium
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    # With an explicit driver and browser, selenium has no reason to run its driver manager (which
+    # may download drivers): make sure it does not.
+    service = Service(executable_path=chromedriver, log_output=os.devnull)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SeleniumManager, "binary_paths", _refuse_driver_manager)
+        driver = WebDriver(options=options, service=service)
+    try:
+        driver.set_page_load_timeout(WAIT_SECONDS)
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize("server", ["uvicorn"], indirect=True)
+def test_chat_message_round_trip_in_a_browser(server: Server, browser: WebDriver) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(f"{server.url}/chat")
+    assert browser.title == "Chat · Starlette demo"
+    wait.until(lambda driver: driver.find_element(By.ID, "chat-status").text == "connected")
+
+    text = f"hello from chromium {secrets.token_hex(4)}"
+    browser.find_element(By.ID, "chat-input").send_keys(text)
+    browser.find_element(By.ID, "chat-send").click()
+
+    echoed = (By.XPATH, f'//ul[@id="chat-messages"]/li/span[@class="chat-text" and text()="{text}"]')
+    wait.until(expected_conditions.presence_of_element_located(echoed))
+    assert browser.find_element(By.ID, "chat-input").get_attribute("value") == ""
+    assert browser.find_element(By.ID, "chat-status").text == "connected"
+    author = browser.find_element(*echoed).find_element(By.XPATH, "preceding-sibling::strong").text
+    assert author.startswith("guest-")
