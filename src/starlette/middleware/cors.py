@@ -20,6 +20,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Final, TypeAlias
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware._vary import RawHeaders, add_vary
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,29 +39,12 @@ _ALLOW_ORIGIN: Final[bytes] = b"access-control-allow-origin"
 _VARY_ORIGIN: Final[tuple[bytes, bytes]] = (b"vary", b"Origin")
 _ORIGIN_CACHE_SIZE: Final[int] = 256
 
-_RawHeaders: TypeAlias = list[tuple[bytes, bytes]]
-
-
-def _merge_vary(headers: _RawHeaders, token: bytes) -> None:
-    """Add `token` to the `Vary` headers of response `headers` (a list the caller owns), unless already there.
-
-    There is at least one `Vary` header; several are merged into one, so that none is lost.
-    """
-    positions = [index for index, (name, _) in enumerate(headers) if name == b"vary"]
-    values = [headers[index][1] for index in positions]
-    present = {item.strip().lower() for value in values for item in value.split(b",")}
-    if token.lower() in present or b"*" in present:
-        return
-    headers[positions[0]] = (b"vary", b", ".join([*values, token]))
-    for index in reversed(positions[1:]):
-        del headers[index]
-
 
 def _response_headers(
-    original: Iterable[tuple[bytes, bytes]], added: _RawHeaders, replaced: frozenset[bytes]
-) -> _RawHeaders:
+    original: Iterable[tuple[bytes, bytes]], added: RawHeaders, replaced: frozenset[bytes]
+) -> RawHeaders:
     """A new header list: `original` without the `replaced` names, then `added`, varying with `Origin`."""
-    headers: _RawHeaders = []
+    headers: RawHeaders = []
     has_vary = False
     for item in original:
         name = item[0]
@@ -71,14 +55,14 @@ def _response_headers(
         headers.append(item)
     headers += added
     if has_vary:
-        _merge_vary(headers, b"Origin")
+        add_vary(headers, b"Origin")
     else:
         headers.append(_VARY_ORIGIN)
     return headers
 
 
 # What a simple response gets: headers to add, and the names they replace.
-_Added: TypeAlias = tuple[_RawHeaders, frozenset[bytes]]
+_Added: TypeAlias = tuple[RawHeaders, frozenset[bytes]]
 _NOTHING_ADDED: Final[_Added] = ([], frozenset())
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 import functools
 import zlib
 from collections.abc import Iterable
-from typing import ClassVar, Final, NoReturn, Protocol, TypeAlias
+from typing import ClassVar, Final, NoReturn, Protocol
 
 import anyio.to_thread
 
+from starlette.middleware._vary import RawHeaders, add_vary
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["DEFAULT_EXCLUDED_CONTENT_TYPES", "GZipMiddleware", "GZipResponder", "IdentityResponder", "unattached_send"]
@@ -48,27 +49,6 @@ An entry ending in `/*` stands for every subtype.
 
 _DEFAULT_THREAD_MINIMUM_SIZE: Final[int] = 128 * 1024
 _MATCHER_CACHE_SIZE: Final[int] = 256
-
-
-_RawHeaders: TypeAlias = list[tuple[bytes, bytes]]
-
-
-def _add_vary(headers: _RawHeaders, token: bytes) -> None:
-    """Add `token` to the `Vary` of response `headers` (a list the caller owns), unless already there.
-
-    Several `Vary` headers are merged into one, so that none is lost.
-    """
-    positions = [index for index, (name, _) in enumerate(headers) if name == b"vary"]
-    if not positions:
-        headers.append((b"vary", token))
-        return
-    values = [headers[index][1] for index in positions]
-    present = {item.strip().lower() for value in values for item in value.split(b",")}
-    if token.lower() in present or b"*" in present:
-        return
-    headers[positions[0]] = (b"vary", b", ".join([*values, token]))
-    for index in reversed(positions[1:]):
-        del headers[index]
 
 
 class _Compressor(Protocol):
@@ -261,8 +241,8 @@ class IdentityResponder:
         body: bytes = message.get("body", b"")
         more_body: bool = message.get("more_body", False)
         start = self.initial_message
-        headers: _RawHeaders = list(start.get("headers", ()))
-        _add_vary(headers, b"Accept-Encoding")
+        headers: RawHeaders = list(start.get("headers", ()))
+        add_vary(headers, b"Accept-Encoding")
         if self.content_encoding != "identity":
             message["body"] = compressed = await self.apply_compression(body, more_body=more_body)
             # A streamed body, or one followed by trailers, goes out without a length.
@@ -283,7 +263,7 @@ class IdentityResponder:
         return body
 
 
-def _with_content_length(headers: _RawHeaders, length: bytes | None) -> _RawHeaders:
+def _with_content_length(headers: RawHeaders, length: bytes | None) -> RawHeaders:
     """`headers` with the `Content-Length` set to `length` (in place of the old one), or removed if `None`."""
     result = [item for item in headers if item[0] != b"content-length"]
     if length is not None:

@@ -18,38 +18,18 @@ import json
 from _collections_abc import dict_items, dict_keys, dict_values
 from base64 import b64decode, b64encode
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Literal, cast
 
 import itsdangerous
 from itsdangerous.exc import BadSignature
 from typing_extensions import Self
 
 from starlette.datastructures import Secret
+from starlette.middleware._vary import RawHeaders, add_vary
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Session", "SessionMiddleware"]
-
-
-_RawHeaders: TypeAlias = list[tuple[bytes, bytes]]
-
-
-def _add_vary(headers: _RawHeaders, token: bytes) -> None:
-    """Add `token` to the `Vary` of response `headers` (a list the caller owns), unless already there.
-
-    Several `Vary` headers are merged into one, so that none is lost.
-    """
-    positions = [index for index, (name, _) in enumerate(headers) if name == b"vary"]
-    if not positions:
-        headers.append((b"vary", token))
-        return
-    values = [headers[index][1] for index in positions]
-    present = {item.strip().lower() for value in values for item in value.split(b",")}
-    if token.lower() in present or b"*" in present:
-        return
-    headers[positions[0]] = (b"vary", b", ".join([*values, token]))
-    for index in reversed(positions[1:]):
-        del headers[index]
 
 
 class Session(dict[str, Any]):
@@ -274,9 +254,9 @@ class SessionMiddleware:
     def _add_headers(self, message: Message, session: Session, initial_session_was_empty: bool) -> None:
         if not session.accessed:
             return
-        headers: _RawHeaders = list(message.get("headers", ()))
+        headers: RawHeaders = list(message.get("headers", ()))
         message["headers"] = headers
-        _add_vary(headers, b"Cookie")
+        add_vary(headers, b"Cookie")
         if not session.modified:
             return
         if len(session):
