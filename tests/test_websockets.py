@@ -217,11 +217,15 @@ async def test_denial_response_body_chunks() -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("client_state", [CONNECTING, CONNECTED])
 @pytest.mark.parametrize("method", ["send_text", "send_bytes", "send_json", "send"])
-async def test_os_error_while_connected_is_a_disconnect(websocket_class: type[WebSocket], method: str) -> None:
+async def test_os_error_while_connected_is_a_disconnect(
+    websocket_class: type[WebSocket], method: str, client_state: WebSocketState
+) -> None:
     error = OSError("connection reset")
     server = FakeServer(send_error=error)
     websocket = make_websocket(server, websocket_class)
+    websocket.client_state = client_state
     websocket.application_state = CONNECTED
     argument: Any = {"send_text": "hi", "send_bytes": b"hi", "send_json": {}, "send": {"type": "websocket.send"}}
     with pytest.raises(WebSocketDisconnect) as info:
@@ -248,6 +252,39 @@ async def test_os_error_while_connecting_propagates() -> None:
     websocket = make_websocket(server)
     with pytest.raises(OSError, match="connection reset"):
         await websocket.accept()
+
+
+@pytest.mark.anyio
+async def test_assigned_states_rule_the_data_helpers() -> None:
+    # The helpers' shortcut follows `client_state` and `application_state` even when code outside
+    # the class assigns them.
+    server = FakeServer(CONNECT, {"type": "websocket.receive", "text": "a"}, {"type": "websocket.receive", "text": "b"})
+    websocket = make_websocket(server)
+    await websocket.accept()
+
+    websocket.application_state = DISCONNECTED
+    with pytest.raises(WebSocketDisconnected, match='^Cannot call "send" once a close message has been sent.$'):
+        await websocket.send_text("x")
+    with pytest.raises(WebSocketDisconnected, match='^WebSocket is not connected. Need to call "accept" first.$'):
+        await websocket.receive_text()
+
+    websocket.application_state = CONNECTED
+    websocket.client_state = DISCONNECTED
+    with pytest.raises(
+        WebSocketDisconnected, match='^Cannot call "receive" once a disconnect message has been received.$'
+    ):
+        await websocket.receive_bytes()
+    await websocket.send_bytes(b"still open")  # sending only depends on the application's side
+
+    websocket.client_state = CONNECTED
+    assert await websocket.receive_text() == "a"
+    await websocket.send_text("b")
+    assert (websocket.client_state, websocket.application_state) == (CONNECTED, CONNECTED)
+    assert server.sent[1:] == [
+        {"type": "websocket.send", "bytes": b"still open"},
+        {"type": "websocket.send", "text": "b"},
+    ]
+    assert server.incoming == [{"type": "websocket.receive", "text": "b"}]
 
 
 # --- the high-level API, against a fake server -------------------------------
@@ -494,6 +531,9 @@ def test_websocket_state_values() -> None:
         ("DISCONNECTED", 2),
         ("RESPONSE", 3),
     ]
+    by_state = {state: state.name for state in WebSocketState}
+    assert [by_state[state] for state in WebSocketState] == ["CONNECTING", "CONNECTED", "DISCONNECTED", "RESPONSE"]
+    assert hash(CONNECTED) == hash(WebSocketState(1)) == hash(WebSocketState["CONNECTED"])
 
 
 def test_websocket_disconnect_exception() -> None:

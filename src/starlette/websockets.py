@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias
 
 from starlette._exception_handler import skip_trackers
 from starlette.requests import HTTPConnection, StateT
@@ -43,6 +43,17 @@ class WebSocketState(enum.Enum):
     RESPONSE = 3
     """The application is sending an HTTP denial response instead of accepting."""
 
+    if TYPE_CHECKING:
+
+        def __hash__(self) -> int:
+            """Hash by identity, like the equality of members."""
+            ...
+
+    else:
+        # Members are singletons compared by identity: hashing them by identity too (in C, where
+        # `Enum` hashes the name in Python) makes every transition-table lookup several times cheaper.
+        __hash__ = object.__hash__
+
 
 class WebSocketDisconnect(Exception):
     """The websocket session was closed; raised when receiving after the peer left.
@@ -65,13 +76,18 @@ class WebSocketDisconnected(RuntimeError):
     """Raised when receiving after a disconnect was received, or sending after a close was sent."""
 
 
+_Table: TypeAlias = dict[tuple[WebSocketState, str], WebSocketState]
+"""A transition table: `(state, message type)` to the state the message leads to."""
+_Rows: TypeAlias = dict[WebSocketState, dict[str, WebSocketState]]
+"""A transition table grouped by state (only the states with a way out)."""
+
 _CONNECTING = WebSocketState.CONNECTING
 _CONNECTED = WebSocketState.CONNECTED
 _DISCONNECTED = WebSocketState.DISCONNECTED
 _RESPONSE = WebSocketState.RESPONSE
 
 # What the server may deliver to the application, by `client_state`.
-_RECEIVE_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
+_RECEIVE_TRANSITIONS: _Table = {
     (_CONNECTING, "websocket.connect"): _CONNECTED,
     (_CONNECTED, "websocket.receive"): _CONNECTED,
     (_CONNECTED, "websocket.disconnect"): _DISCONNECTED,
@@ -79,7 +95,7 @@ _RECEIVE_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
 
 # What the application may send to the server, by `application_state`. A denial
 # response body with `more_body` false ends the session (see `_next_send_state`).
-_SEND_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
+_SEND_TRANSITIONS: _Table = {
     (_CONNECTING, "websocket.accept"): _CONNECTED,
     (_CONNECTING, "websocket.close"): _DISCONNECTED,
     (_CONNECTING, "websocket.http.response.start"): _RESPONSE,
@@ -89,37 +105,45 @@ _SEND_TRANSITIONS: dict[tuple[WebSocketState, str], WebSocketState] = {
 }
 
 
-def _describe_expected(table: dict[tuple[WebSocketState, str], WebSocketState]) -> dict[WebSocketState, str]:
-    """Map each state with outgoing transitions to its allowed types: `"a"`, `"a" or "b"`, `"a", "b" or "c"`.
+def _by_state(table: _Table) -> _Rows:
+    """Regroup a transition table by state: where each allowed message type leads, for one lookup per step.
 
     A state missing from the result has no way out: the session is over in it.
     """
-    names: dict[WebSocketState, list[str]] = {}
-    for state, message_type in table:
-        names.setdefault(state, []).append(f'"{message_type}"')
-    return {
-        state: state_names[0] if len(state_names) == 1 else f"{', '.join(state_names[:-1])} or {state_names[-1]}"
-        for state, state_names in names.items()
-    }
+    rows: _Rows = {}
+    for (state, message_type), next_state in table.items():
+        rows.setdefault(state, {})[message_type] = next_state
+    return rows
 
 
-_RECEIVE_EXPECTED: dict[WebSocketState, str] = _describe_expected(_RECEIVE_TRANSITIONS)
-_SEND_EXPECTED: dict[WebSocketState, str] = _describe_expected(_SEND_TRANSITIONS)
+def _describe_expected(rows: _Rows) -> dict[WebSocketState, str]:
+    """Spell out the allowed types of each state, for errors: `"a"`, `"a" or "b"`, `"a", "b" or "c"`."""
+    described: dict[WebSocketState, str] = {}
+    for state, row in rows.items():
+        names = [f'"{message_type}"' for message_type in row]
+        described[state] = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return described
+
+
+_RECEIVE_ROWS: _Rows = _by_state(_RECEIVE_TRANSITIONS)
+_SEND_ROWS: _Rows = _by_state(_SEND_TRANSITIONS)
+_RECEIVE_EXPECTED: dict[WebSocketState, str] = _describe_expected(_RECEIVE_ROWS)
+_SEND_EXPECTED: dict[WebSocketState, str] = _describe_expected(_SEND_ROWS)
 
 
 def _next_receive_state(state: WebSocketState, message: Message) -> WebSocketState:
-    """Return the `client_state` after the server delivered `message` in `state`."""
+    """Return the `client_state` after the server delivered `message` in `state` (a state with a way out)."""
     message_type = message["type"]
-    next_state = _RECEIVE_TRANSITIONS.get((state, message_type))
+    next_state = _RECEIVE_ROWS[state].get(message_type)
     if next_state is None:
         raise RuntimeError(f"Expected ASGI message {_RECEIVE_EXPECTED[state]}, but got {message_type!r}")
     return next_state
 
 
 def _next_send_state(state: WebSocketState, message: Message) -> WebSocketState:
-    """Return the `application_state` after the application sends `message` in `state`."""
+    """Return the `application_state` after the application sends `message` in `state` (a state with a way out)."""
     message_type = message["type"]
-    next_state = _SEND_TRANSITIONS.get((state, message_type))
+    next_state = _SEND_ROWS[state].get(message_type)
     if next_state is None:
         raise RuntimeError(f"Expected ASGI message {_SEND_EXPECTED[state]}, but got {message_type!r}")
     if message_type == "websocket.http.response.body" and not message.get("more_body", False):
@@ -153,10 +177,11 @@ class WebSocket(HTTPConnection[StateT]):
         send: The ASGI send callable.
     """
 
-    # Whether `receive` and `send` are this class's own: then the text, bytes and JSON helpers
-    # take a shortcut for the steady state (a message while connected), straight to the ASGI
-    # callables with the very checks `receive` and `send` would make. A subclass that overrides
-    # either method is always called through it.
+    # Whether `receive` and `send` are this class's own: then the text and bytes helpers (and
+    # `receive_json`, through them) take a shortcut for the steady state (a message while both
+    # sides are connected, see `_steady`), straight to the ASGI callables with the very checks
+    # `receive` and `send` would make. A subclass that overrides either method is always called
+    # through it.
     _direct_io: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -165,14 +190,36 @@ class WebSocket(HTTPConnection[StateT]):
         cls._direct_io = cls.receive is WebSocket.receive and cls.send is WebSocket.send
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        super().__init__(scope)
         assert scope["type"] == "websocket"
+        self.scope = scope  # what `HTTPConnection.__init__` does, without its broader check
         self._receive = receive
         self._send = send
-        self.client_state: WebSocketState = WebSocketState.CONNECTING
+        self._client_state = _CONNECTING
+        self._application_state = _CONNECTING
+        # Whether the text and bytes helpers may take their shortcut: both sides connected, and
+        # `receive`/`send` are this class's own. Kept up to date by the two state setters, so
+        # that each message checks one flag instead of three conditions.
+        self._steady = False
+
+    @property
+    def client_state(self) -> WebSocketState:
         """Progress of the messages received from the server."""
-        self.application_state: WebSocketState = WebSocketState.CONNECTING
+        return self._client_state
+
+    @client_state.setter
+    def client_state(self, state: WebSocketState) -> None:
+        self._client_state = state
+        self._steady = self._direct_io and state is _CONNECTED and self._application_state is _CONNECTED
+
+    @property
+    def application_state(self) -> WebSocketState:
         """Progress of the messages sent by the application."""
+        return self._application_state
+
+    @application_state.setter
+    def application_state(self, state: WebSocketState) -> None:
+        self._application_state = state
+        self._steady = self._direct_io and state is _CONNECTED and self._client_state is _CONNECTED
 
     async def receive(self) -> Message:
         """Receive the next ASGI message from the server.
@@ -181,15 +228,16 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: A disconnect message was already received.
             RuntimeError: The server delivered a message the protocol does not allow here.
         """
-        if self.client_state is _CONNECTED:  # the steady state: data messages
-            message = await self._receive()
+        if self._client_state is _CONNECTED:  # the steady state: data messages
+            receive = self._receive
+            message = await receive()
             if message["type"] != "websocket.receive":
-                self.client_state = _next_receive_state(self.client_state, message)
+                self.client_state = _next_receive_state(self._client_state, message)
             return message
-        if self.client_state not in _RECEIVE_EXPECTED:
+        if self._client_state not in _RECEIVE_ROWS:
             raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
         message = await self._receive()
-        self.client_state = _next_receive_state(self.client_state, message)
+        self.client_state = _next_receive_state(self._client_state, message)
         return message
 
     async def send(self, message: Message) -> None:
@@ -200,15 +248,22 @@ class WebSocket(HTTPConnection[StateT]):
             RuntimeError: The message is not allowed in the current `application_state`.
             WebSocketDisconnect: The connection broke (the server raised `OSError`) while connected.
         """
-        state = self.application_state
+        state = self._application_state
         if state is _CONNECTED and message["type"] == "websocket.send":  # the steady state
-            await self._send_connected(message)
+            send = self._send
+            try:
+                await send(message)
+            except OSError as error:
+                raise self._connection_lost() from error
             return
-        if state not in _SEND_EXPECTED:
+        if state not in _SEND_ROWS:
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
         self.application_state = next_state = _next_send_state(state, message)
-        if state is _CONNECTED:
-            await self._send_connected(message)
+        if state is _CONNECTED:  # closing
+            try:
+                await self._send(message)
+            except OSError as error:
+                raise self._connection_lost() from error
             return
         await self._send(message)
         if next_state is _CONNECTED:
@@ -216,13 +271,10 @@ class WebSocket(HTTPConnection[StateT]):
             # response-start trackers have nothing left to note; skip them for every later message.
             self._send = skip_trackers(self._send)
 
-    async def _send_connected(self, message: Message) -> None:
-        """Send `message` on the open connection; a broken connection becomes `WebSocketDisconnect(1006)`."""
-        try:
-            await self._send(message)
-        except OSError as error:
-            self.application_state = _DISCONNECTED
-            raise WebSocketDisconnect(code=1006) from error
+    def _connection_lost(self) -> WebSocketDisconnect:
+        """Record that the server could not send (it raised `OSError`); return the exception to raise."""
+        self.application_state = _DISCONNECTED
+        return WebSocketDisconnect(code=1006)
 
     async def accept(
         self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
@@ -233,7 +285,7 @@ class WebSocket(HTTPConnection[StateT]):
             subprotocol: The subprotocol chosen among `scope["subprotocols"]`, if any.
             headers: Extra response headers for the handshake, as raw `(name, value)` byte pairs.
         """
-        if self.client_state is _CONNECTING:
+        if self._client_state is _CONNECTING:
             await self.receive()
         await self.send(
             {
@@ -249,7 +301,7 @@ class WebSocket(HTTPConnection[StateT]):
         Raises:
             WebSocketDisconnected: The application has not accepted the connection (or has closed it).
         """
-        if self.application_state is not _CONNECTED:
+        if self._application_state is not _CONNECTED:
             raise WebSocketDisconnected(_NOT_ACCEPTED)
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
@@ -264,14 +316,21 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
             RuntimeError: The message is binary.
         """
-        if self._direct_io and self.application_state is _CONNECTED and self.client_state is _CONNECTED:
+        if self._steady:
             # The steady state, inlined: one coroutine frame per message instead of three.
-            message = await self._receive()
+            # `self._receive()` would be a method-style lookup, which the interpreter cannot
+            # specialise for an instance attribute; a plain attribute load it can.
+            receive = self._receive
+            message = await receive()
             if message["type"] != "websocket.receive":
-                message = self._data_or_raise(message)
+                self._data_or_raise(message)
         else:
             message = await self._receive_data()
-        text: str | None = message.get("text")
+        text: str | None
+        try:  # a subscript is cheaper than `.get` when the key is there, as it nearly always is
+            text = message["text"]
+        except KeyError:
+            text = None
         if text is None:
             raise RuntimeError("Expected a text websocket message, but got a binary one.")
         return text
@@ -284,13 +343,18 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
             RuntimeError: The message is text.
         """
-        if self._direct_io and self.application_state is _CONNECTED and self.client_state is _CONNECTED:
-            message = await self._receive()
+        if self._steady:
+            receive = self._receive
+            message = await receive()
             if message["type"] != "websocket.receive":
-                message = self._data_or_raise(message)
+                self._data_or_raise(message)
         else:
             message = await self._receive_data()
-        data: bytes | None = message.get("bytes")
+        data: bytes | None
+        try:
+            data = message["bytes"]
+        except KeyError:
+            data = None
         if data is None:
             raise RuntimeError("Expected a binary websocket message, but got a text one.")
         return data
@@ -302,7 +366,7 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnect: For a disconnect message.
             RuntimeError: For a message the protocol does not allow here.
         """
-        self.client_state = _next_receive_state(self.client_state, message)
+        self.client_state = _next_receive_state(self._client_state, message)
         # Only a disconnect gets past the transition table here.
         raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
 
@@ -348,23 +412,23 @@ class WebSocket(HTTPConnection[StateT]):
 
     async def send_text(self, data: str) -> None:
         """Send a text message."""
-        if self._direct_io and self.application_state is _CONNECTED:
+        if self._steady:
+            send = self._send
             try:
-                await self._send({"type": "websocket.send", "text": data})
+                await send({"type": "websocket.send", "text": data})
             except OSError as error:
-                self.application_state = _DISCONNECTED
-                raise WebSocketDisconnect(code=1006) from error
+                raise self._connection_lost() from error
         else:
             await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary message."""
-        if self._direct_io and self.application_state is _CONNECTED:
+        if self._steady:
+            send = self._send
             try:
-                await self._send({"type": "websocket.send", "bytes": data})
+                await send({"type": "websocket.send", "bytes": data})
             except OSError as error:
-                self.application_state = _DISCONNECTED
-                raise WebSocketDisconnect(code=1006) from error
+                raise self._connection_lost() from error
         else:
             await self.send({"type": "websocket.send", "bytes": data})
 
