@@ -3,6 +3,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
+import random
 from collections.abc import Callable
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any, TypeVar
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 import starlette.concurrency
+import starlette.datastructures as datastructures_module
 from starlette.datastructures import (
     URL,
     Address,
@@ -612,6 +614,8 @@ QUERY_STRINGS = [
     "plain=1&no=escapes&at=all",
     "é=%C3%A9&x=1",
     "é%41=%C3+x&&b=%26",
+    "q=hello+world&tag=a&tag=b",
+    "a+b=c+d&+&++=",
 ]
 
 
@@ -621,6 +625,44 @@ def test_query_params_parse_like_parse_qsl(query_string: str) -> None:
     assert QueryParams(query_string).multi_items() == expected
     raw = query_string.encode()
     assert QueryParams(raw).multi_items() == parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+
+
+# The pieces query strings are made of, chosen for the edge cases of parsing: separators, `+`, escapes of
+# separators and of UTF-8 (valid, truncated, invalid), malformed escapes, non-ASCII text, and what looks
+# like a separator but is not (`;`).
+QUERY_PIECES = [
+    *"&&&===+++%%",
+    "a", "b", "key", "é", "\u2603", "\x80", "\xff", " ", ";", "#", "?", "/",
+    "%20", "%2B", "%2b", "%26", "%3D", "%3d", "%25", "%41", "%C3%A9", "%C3", "%A9", "%E2%98%83", "%E2%98",
+    "%F0%9F%98%80", "%ff", "%fe", "%00", "%0", "%g1", "%%41", "%4", "%+",
+]  # fmt: skip
+
+
+def random_query_strings(count: int, *, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(QUERY_PIECES, k=rng.randrange(0, 16))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_query_params_parse_like_parse_qsl_for_generated_query_strings(seed: int) -> None:
+    for query_string in random_query_strings(500, seed=seed):
+        expected = parse_qsl(query_string, keep_blank_values=True)
+        params = QueryParams(query_string)
+        assert params.multi_items() == expected, query_string
+        assert dict(params.items()) == dict(expected), query_string
+        for raw in (query_string.encode(), query_string.encode("latin-1", "replace")):
+            from_bytes = QueryParams(raw)
+            assert from_bytes.multi_items() == parse_qsl(raw.decode("latin-1"), keep_blank_values=True), raw
+            assert dict(from_bytes.items()) == dict(from_bytes.multi_items()), raw
+
+
+def test_query_params_with_many_fields_parse_in_bounded_time() -> None:
+    query_string = "&".join(f"k{i % 100}=v{i}+%41" for i in range(100_000)) + "&" * 100_000
+    params = QueryParams(query_string.encode())
+    assert len(params) == 100
+    assert len(params.multi_items()) == 100_000
+    assert params["k7"] == "v99907 A"
+    assert params.getlist("k0")[:2] == ["v0 A", "v100 A"]
 
 
 def test_immutable_multidict_equality_with_unorderable_values() -> None:
@@ -1109,6 +1151,34 @@ def test_headers_lookup_with_non_latin1_name_is_missing() -> None:
     assert h.getlist("\u20ac") == []
     with pytest.raises(KeyError):
         h["\u20ac"]
+
+
+def test_headers_lookups_ignore_case_for_names_asked_again() -> None:
+    h = Headers(raw=[(b"x-token", b"1"), (b"x-token", b"2"), (b"\xe9t\xe9", b"3")])
+    for _ in range(2):  # the second time, the raw names looked up are known
+        for name in ("x-token", "X-Token", "X-TOKEN"):
+            assert h[name] == "1"
+            assert h.get(name) == "1"
+            assert name in h
+            assert h.getlist(name) == ["1", "2"]
+        assert h["\xc9T\xc9"] == "3"
+        assert h.get("x-missing", "default") == "default"
+        assert "x-missing" not in h
+        with pytest.raises(KeyError, match="x-missing"):
+            h["x-missing"]
+
+
+def test_headers_remember_a_bounded_number_of_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    known: dict[str, bytes] = {}
+    monkeypatch.setattr(datastructures_module, "_LOOKUP_KEYS", known)
+    h = Headers(raw=[(b"x-generated-2999", b"last")])
+    for index in range(3000):
+        name = f"X-Generated-{index}"
+        assert h.get(name) == ("last" if index == 2999 else None)
+        assert (name in h) == (index == 2999)
+    assert len(known) == 1024
+    assert known["X-Generated-0"] == b"x-generated-0"
+    assert h["X-Generated-2999"] == "last"
 
 
 def test_headers_empty() -> None:

@@ -168,6 +168,56 @@ def test_headers_are_cached() -> None:
     assert request.headers is request.headers
 
 
+def test_headers_of_a_scope_with_non_list_headers() -> None:
+    scope = make_scope(headers=((b"x-token", b"abc"), (b"cookie", b"a=1")))
+    request = Request(scope)
+    assert request.headers["X-Token"] == "abc"
+    assert request.cookies == {"a": "1"}
+    assert scope["headers"] == [(b"x-token", b"abc"), (b"cookie", b"a=1")]
+    assert request.headers.raw is scope["headers"]
+    scope_without_headers = make_scope()
+    del scope_without_headers["headers"]
+    assert len(Request(scope_without_headers).headers) == 0
+    assert "headers" not in scope_without_headers
+
+
+@pytest.mark.parametrize(
+    ("query_string", "expected"),
+    [
+        (b"", []),
+        (b"a=1&a=2&b=&c", [("a", "1"), ("a", "2"), ("b", ""), ("c", "")]),
+        (b"q=hello+world&x=%26%3D&&", [("q", "hello world"), ("x", "&=")]),
+        (b"caf%C3%A9=%E2%98%83&raw=\xe9", [("caf\u00e9", "\u2603"), ("raw", "\u00e9")]),
+        ("str=%41+b", [("str", "A b")]),
+    ],
+)
+def test_query_params_of_the_scope(query_string: bytes | str, expected: list[tuple[str, str]]) -> None:
+    params = Request(make_scope(query_string=query_string)).query_params
+    assert type(params) is QueryParams
+    assert params.multi_items() == expected
+    assert params == QueryParams(query_string)
+    assert str(params) == str(QueryParams(query_string))
+
+
+def test_requests_with_the_same_query_string_have_independent_query_params() -> None:
+    query_string = b"page=2&tag=a&tag=b"
+    first = Request(make_scope(query_string=query_string)).query_params
+    first._list.append(("tag", "c"))  # pyright: ignore[reportPrivateUsage]  # what no public method can do
+    first._dict["page"] = "3"  # pyright: ignore[reportPrivateUsage]
+    second = Request(make_scope(query_string=bytes(query_string))).query_params
+    assert second.multi_items() == [("page", "2"), ("tag", "a"), ("tag", "b")]
+    assert dict(second) == {"page": "2", "tag": "b"}
+
+
+def test_long_query_strings_of_the_scope() -> None:
+    query_string = "&".join(f"k{i % 10}=%41{i}+x" for i in range(5000)).encode() + b"&" * 5000
+    params = Request(make_scope(query_string=query_string)).query_params
+    assert len(params) == 10
+    assert len(params.multi_items()) == 5000
+    assert params["k3"] == "A4993 x"
+    assert params == QueryParams(query_string)
+
+
 def test_query_params_are_cached() -> None:
     request = Request(make_scope(query_string=b"a=1&a=2&b=%20"))
     assert request.query_params == QueryParams("a=1&a=2&b=%20")

@@ -12,8 +12,9 @@ import functools
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from ipaddress import IPv6Address
+from itertools import repeat
 from shlex import shlex
-from typing import IO, Any, Literal, NamedTuple, cast, overload
+from typing import IO, Any, Final, Literal, NamedTuple, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from typing_extensions import Self, TypedDict, TypeVar, Unpack
@@ -698,32 +699,34 @@ class MultiDict(ImmutableMultiDict[_K, _V]):
         self._dict.update(new._dict)
 
 
-# `field.partition("=")[::2]` is `(name, value)`: a C-level split, typed by hand (checkers see `tuple[str, ...]`).
-_Pairs = list[tuple[str, str]]
-
-
 def _parse_query_string(query_string: str) -> list[tuple[str, str]]:
     """Split a query string into pairs, as `parse_qsl(query_string, keep_blank_values=True)` does.
 
     Empty fields are skipped and a field without `=` has an empty value; `+` is a
-    space and `%XX` a UTF-8 escape (invalid sequences replaced). An ASCII query
-    string without escaped `&` or `=` is unquoted all at once, before it is split:
+    space and `%XX` a UTF-8 escape (invalid sequences replaced). A query string
+    without escaped `&` or `=` is unquoted all at once, before it is split:
     decoding cannot then create a separator, and an escape cannot straddle one
     (`&` and `=` are not hex digits), so the result is the same, made faster.
     """
     if not query_string:
         return []
-    if "%" not in query_string and "+" not in query_string:
-        return cast(_Pairs, [field.partition("=")[::2] for field in query_string.split("&") if field])
-    if query_string.isascii() and "%26" not in query_string and "%3D" not in query_string and "%3d" not in query_string:
-        decoded = _unquote_plus(query_string)
-        return cast(_Pairs, [field.partition("=")[::2] for field in decoded.split("&") if field])
-    pairs: list[tuple[str, str]] = []
-    for field in query_string.split("&"):
-        if field:
-            name, _, value = field.partition("=")
-            pairs.append((_unquote_plus(name), _unquote_plus(value)))
-    return pairs
+    if "%" in query_string:
+        if "%26" in query_string or "%3D" in query_string or "%3d" in query_string:
+            return [(_unquote_plus(name), _unquote_plus(value)) for name, value in _split_fields(query_string)]
+        query_string = _unquote_plus(query_string)
+    elif "+" in query_string:
+        query_string = query_string.replace("+", " ")
+    return _split_fields(query_string)
+
+
+_EQUALS: Final[repeat[str]] = repeat("=")
+"""The separator argument of `str.partition` for each field (an endless iterator, shared)."""
+
+
+def _split_fields(query_string: str) -> list[tuple[str, str]]:
+    """The `(name, value)` of each non-empty `&`-separated field, split on its first `=`."""
+    # `map` and `filter` keep the per-field calls in C: this runs on every request with a query string.
+    return [(name, value) for name, _, value in map(str.partition, filter(None, query_string.split("&")), _EQUALS)]
 
 
 def _unquote_plus(text: str) -> str:
@@ -766,6 +769,19 @@ class QueryParams(ImmutableMultiDict[str, str]):
         if kwargs:
             pairs.extend((key, str(item)) for key, item in kwargs.items())
         self._set_pairs(pairs)
+
+    @classmethod
+    def _from_query_string(cls, query_string: bytes | str) -> Self:
+        """`cls(query_string)` for the query string of a request, without the argument handling of `__init__`."""
+        params = object.__new__(cls)
+        if not query_string:  # most requests
+            params._list = []
+            params._dict = {}
+        else:
+            params._set_pairs(
+                _parse_query_string(query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string)
+            )
+        return params
 
     def __str__(self) -> str:
         """The URL-encoded query string."""
@@ -906,12 +922,26 @@ class FormData(ImmutableMultiDict[str, str | UploadFile]):
 # --------------------------------------------------------------------------- headers
 
 
+_LOOKUP_KEYS: dict[str, bytes] = {}
+"""The raw form of header names already looked up (see `_lookup_key`)."""
+_MAX_LOOKUP_KEYS: Final = 1024
+
+
 def _lookup_key(key: str) -> bytes | None:
-    """The raw form of a header name for lookups; `None` if no header can have that name."""
-    try:
-        return key.lower().encode("latin-1")
-    except UnicodeEncodeError:
-        return None
+    """The raw form of a header name for lookups; `None` if no header can have that name.
+
+    Applications ask for the same few names on every request, so the raw form of
+    the first names asked for is kept: use `_LOOKUP_KEYS.get(key) or _lookup_key(key)`.
+    """
+    raw_key = _LOOKUP_KEYS.get(key)
+    if raw_key is None:
+        try:
+            raw_key = key.lower().encode("latin-1")
+        except UnicodeEncodeError:
+            return None
+        if len(_LOOKUP_KEYS) < _MAX_LOOKUP_KEYS:  # bounded, whatever names are asked for
+            _LOOKUP_KEYS[key] = raw_key
+    return raw_key
 
 
 def _encode(text: str, header: str, part: str) -> bytes:
@@ -926,6 +956,17 @@ def _encode(text: str, header: str, part: str) -> bytes:
 def _encode_pair(key: str, value: str) -> tuple[bytes, bytes]:
     """The raw `(name, value)` of a header, with the name lower-cased."""
     return _encode(key.lower(), key, "name"), _encode(value, key, "value")
+
+
+def _scope_header_list(scope: MutableMapping[str, Any]) -> list[tuple[bytes, bytes]]:
+    """The raw header list of `scope`, converted to a list in place if it is another sequence.
+
+    The scope's own list is shared, so that mutable headers write through to it.
+    """
+    scope_headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    if type(scope_headers) is not list:  # e.g. a tuple, despite the annotation
+        scope_headers = scope["headers"] = list(scope_headers)
+    return scope_headers
 
 
 class Headers(Mapping[str, str]):
@@ -963,13 +1004,16 @@ class Headers(Mapping[str, str]):
             assert scope is None, 'Cannot set both "raw" and "scope".'
             self._list = raw
         elif scope is not None:
-            scope_headers = scope.get("headers", [])
-            # Share the scope's own list, so that mutable headers write through to it.
-            if type(scope_headers) is not list:
-                scope_headers = scope["headers"] = list(scope_headers)
-            self._list = scope_headers
+            self._list = _scope_header_list(scope)
         else:
             self._list = []
+
+    @classmethod
+    def _from_scope(cls, scope: MutableMapping[str, Any]) -> Self:
+        """`cls(scope=scope)`, without the argument checks of `__init__` (built for every request)."""
+        headers = object.__new__(cls)
+        headers._list = _scope_header_list(scope)
+        return headers
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
@@ -1005,10 +1049,7 @@ class Headers(Mapping[str, str]):
     def get(self, key: str, default: _T) -> str | _T: ...
     def get(self, key: str, default: object = None) -> object:
         """The first value of the header `key`, or `default`."""
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return default  # no header can have that name
+        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
         for name, value in self._list:
             if name == raw_key:
                 return value.decode("latin-1")
@@ -1020,10 +1061,7 @@ class Headers(Mapping[str, str]):
         Raises:
             KeyError: if the header is missing.
         """
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            raise KeyError(key) from None
+        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
         for name, value in self._list:
             if name == raw_key:
                 return value.decode("latin-1")
@@ -1033,7 +1071,7 @@ class Headers(Mapping[str, str]):
         """Whether the header `key` (any case) is present."""
         if not isinstance(key, str):
             return False
-        raw_key = _lookup_key(key)
+        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
         for name, _ in self._list:  # noqa: SIM110 - a plain loop is about twice as fast as any() here
             if name == raw_key:
                 return True

@@ -72,10 +72,11 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     return cookies
 
 
-_CACHED_COOKIE_HEADER_SIZE = 4096
+# At most 128 headers of at most 1 KB (some 250 cookies each) are kept: a few MB at worst.
+_CACHED_COOKIE_HEADER_SIZE = 1024
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def _parse_recurring_cookie_header(value: bytes) -> dict[str, str]:
     return cookie_parser(value.decode("latin-1"))
 
@@ -181,7 +182,7 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
         """The request headers, as an immutable case-insensitive multi-dict."""
         headers = self._headers
         if headers is None:
-            headers = self._headers = Headers(scope=self.scope)
+            headers = self._headers = Headers._from_scope(self.scope)  # pyright: ignore[reportPrivateUsage]  # package-internal
         return headers
 
     @property
@@ -189,7 +190,8 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
         """The query string parameters, as an immutable multi-dict."""
         query_params = self._query_params
         if query_params is None:
-            query_params = self._query_params = QueryParams(self.scope["query_string"])
+            query_string = self.scope["query_string"]
+            query_params = self._query_params = QueryParams._from_query_string(query_string)  # pyright: ignore[reportPrivateUsage]  # package-internal
         return query_params
 
     @property
@@ -203,11 +205,11 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
         """The cookies sent by the client, from every `Cookie` header (see `cookie_parser`)."""
         cookies = self._cookies
         if cookies is None:
-            cookies = dict[str, str]()
+            merged: dict[str, str] = {}
             for name, value in self.headers.raw:
                 if name == b"cookie":
-                    cookies.update(_parse_cookie_header(value))
-            self._cookies = cookies
+                    merged.update(_parse_cookie_header(value))
+            cookies = self._cookies = merged
         return cookies
 
     @property
