@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.cookies
+import json
 import os
 import re
 import sys
@@ -318,6 +319,30 @@ def test_json_rejects_nan() -> None:
 def test_json_rejects_unserializable() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         JSONResponse({"x": object()})
+
+
+def test_json_rejects_circular_content_and_recovers() -> None:
+    circular: list[object] = []
+    circular.append(circular)
+    for _ in range(2):  # each render starts with a clean circular-reference check
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            JSONResponse({"a": circular})
+        shared = [1]
+        assert JSONResponse({"a": shared, "b": shared}).body == b'{"a":[1],"b":[1]}'
+
+
+def test_json_rejects_too_deep_content() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(RecursionError):
+        JSONResponse(deep)
+
+
+def test_json_body_is_what_json_dumps_gives() -> None:
+    content = {"text": 'é\u2028"\n', "n": [1, -2.5, 10**30, True, None], 3: {"nested": ()}, 1.5: "float key"}
+    expected = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    assert JSONResponse(content).body == expected
 
 
 def test_json_dumps_is_looked_up_through_the_json_module(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -78,6 +78,40 @@ _NOT_MODIFIED_HEADERS = frozenset({b"cache-control", b"content-location", b"date
 
 _REDIRECT_SAFE_CHARACTERS = ":/%#?=@[]!$&'()*+,;"
 
+# `json.dumps` with `JSONResponse`'s arguments builds a `JSONEncoder` per call, whose `encode` then
+# builds a C encoder for that one call. `JSONResponse.render` calls one C encoder, built once with
+# the same parameters, while `json.dumps` is the original: a patched `json.dumps` (tests and
+# libraries wrap it) is still what gets called. That encoder keeps no record of the containers being
+# encoded (which is what lets it be shared, threads included), so a circular reference makes it
+# recurse until `RecursionError`; `render` then leaves it to `json.dumps` to raise its own error.
+_JSON_DUMPS = json.dumps
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
+def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
+    """The C encoder described above, if CPython's accelerator gives exactly what `JSONEncoder.encode` gives."""
+    make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+    encode_str: Any = getattr(json.encoder, "c_encode_basestring", None)
+    if make_encoder is None or encode_str is None:  # pragma: no cover  # CPython always has `_json`
+        return None
+    sample: dict[object, object] = {
+        "text": 'é\u2028"',
+        "numbers": [1, -2.5, 10**20],
+        "flags": (True, False, None),
+        3: {},
+    }
+    try:
+        encoder: Callable[[Any, int], Iterable[str]] = make_encoder(
+            None, _JSON_ENCODER.default, encode_str, None, ":", ",", False, False, False
+        )
+        agrees = "".join(encoder(sample, 0)) == _JSON_ENCODER.encode(sample)
+    except Exception:  # pragma: no cover  # a C encoder with another signature
+        return None
+    return encoder if agrees else None
+
+
+_JSON_ENCODE = _shared_c_json_encoder()
+
 
 _CONTENT_TYPE_HEADERS: dict[str, dict[str, tuple[bytes, bytes]]] = {}
 """The `content-type` header for each charset and media type seen, so it is encoded once."""
@@ -352,9 +386,13 @@ class JSONResponse(Response):
             TypeError: if `content` holds a value `json` cannot serialize.
             ValueError: if `content` holds `nan` or an infinite float (not valid JSON).
         """
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode(
-            "utf-8"
-        )
+        dumps = json.dumps
+        if dumps is _JSON_DUMPS and _JSON_ENCODE is not None:
+            try:
+                return "".join(_JSON_ENCODE(content, 0)).encode("utf-8")
+            except RecursionError:
+                pass  # a circular reference, or nesting too deep: `json.dumps` tells which
+        return dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode("utf-8")
 
 
 class RedirectResponse(Response):
