@@ -326,3 +326,60 @@ def test_subclass_without_starlette_init(test_client_factory: TestClientFactory)
     assert client.get("/missing").status_code == 404
     assert app.built == 1
     assert app.max_body_size is None
+
+
+def test_the_default_stack_is_served_by_its_layers(test_client_factory: TestClientFactory) -> None:
+    # The default stack is served without a coroutine per layer; what the layers hold still rules.
+    app = make_app()
+    client = test_client_factory(app, raise_server_exceptions=False)
+    assert client.get("/").text == "Hello, world!"
+    stack = app.middleware_stack
+    assert isinstance(stack, ServerErrorMiddleware)
+
+    def teapot(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("handled by the stack", status_code=418)
+
+    stack.handler = teapot
+    assert client.get("/broken").status_code == 418
+    handling: Any = stack.app
+    handling.add_exception_handler(403, teapot)
+    assert client.get("/forbidden").text == "handled by the stack"
+
+
+def test_a_router_subclass_is_called(test_client_factory: TestClientFactory) -> None:
+    calls: list[str] = []
+
+    class CountingRouter(Router):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            calls.append(scope["path"])
+            await super().__call__(scope, receive, send)
+
+    app = make_app()
+    app.router = CountingRouter(app.routes)
+    client = test_client_factory(app, raise_server_exceptions=False)
+    assert client.get("/").text == "Hello, world!"
+    assert (client.get("/broken").status_code, client.get("/forbidden").status_code) == (500, 403)
+    assert calls == ["/", "/broken", "/forbidden"]
+
+
+def test_a_replaced_stack_is_called(test_client_factory: TestClientFactory) -> None:
+    app = make_app()
+
+    async def replacement(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("replaced")(scope, receive, send)
+
+    app.middleware_stack = replacement
+    assert test_client_factory(app).get("/").text == "replaced"
+
+
+def test_router_middleware_runs_inside_the_exception_handlers(test_client_factory: TestClientFactory) -> None:
+    app = make_app()
+    app.router = Router(app.routes, middleware=[Middleware(Trace, "router")])
+    client = test_client_factory(app, raise_server_exceptions=False)
+    assert client.get("/").text == "Hello, world!"
+    assert client.get("/forbidden").status_code == 403
+    assert client.get("/broken").status_code == 500
+    # Handled exceptions become responses at the route, inside the router's middleware.
+    assert app.state.trace == ["router in", "router 200", "router in", "router 403", "router in"] + [
+        "router saw ValueError"
+    ]

@@ -14,6 +14,7 @@ import pytest
 
 import starlette.routing
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.endpoints import HTTPEndpoint, WebSocketEndpoint
 from starlette.exceptions import HTTPException, StarletteDeprecationWarning
@@ -1102,6 +1103,63 @@ async def test_request_response_handler_without_response() -> None:
     assert [repr(exc) for exc in handled] == ["KeyError('quiet')"]
 
 
+def test_request_response_uses_the_handlers_registered_when_the_request_came_in(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # An application served from the endpoint, with the same scope, puts its own handlers in it.
+    inner = Starlette(routes=[Route("/", PlainTextResponse("inner"))])
+
+    async def endpoint(request: Request) -> Response:
+        async def swallow(message: Message) -> None:
+            pass
+
+        await inner(request.scope, request.receive, swallow)
+        raise KeyError("after the inner app")
+
+    response = test_client_factory(teapot_app(endpoint)).get("/")
+    assert (response.status_code, response.text) == (418, "handled KeyError('after the inner app')")
+
+
+@pytest.mark.anyio
+async def test_request_response_sends_simple_responses_and_their_background_task() -> None:
+    ran: list[str] = []
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("done", background=BackgroundTask(ran.append, "background"))
+
+    sent = await run_asgi(request_response(endpoint), http_scope("/"))
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"done")
+    assert ran == ["background"]
+
+
+def test_request_response_simple_response_failing_once_started(test_client_factory: TestClientFactory) -> None:
+    def fail() -> None:
+        raise LookupError("in the background task")
+
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"sent": True}, background=BackgroundTask(fail))
+
+    with pytest.raises(RuntimeError, match=re.escape("Caught handled exception, but response already started.")):
+        test_client_factory(teapot_app(endpoint)).get("/")
+
+
+def test_request_response_calls_a_patched_response_call(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def patched(self: Response, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 202, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": b"patched " + bytes(self.body)})
+
+    monkeypatch.setattr(PlainTextResponse, "__call__", patched)
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("body")
+
+    response = test_client_factory(Starlette(routes=[Route("/", endpoint)])).get("/")
+    assert (response.status_code, response.text) == (202, "patched body")
+
+
 # --------------------------------------------------------------------------- lifespan
 
 
@@ -1670,6 +1728,93 @@ async def test_mounts_apply_their_match_like_matches_does() -> None:
     assert {key: plain.scopes[0][key] for key in expected} == expected
     assert plain.scopes[0]["route"] is mount
     assert mount.matches(http_scope("/b/x", path_params={"tenant": "acme"}))[1]["path_params"] == {"tenant": "acme"}
+
+
+class CountingConvertor(Convertor[int]):
+    regex = "[0-9]+"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def convert(self, value: str) -> int:
+        self.calls += 1
+        return int(value) * 10
+
+    def to_string(self, value: int) -> str:
+        return str(value // 10)
+
+
+@pytest.mark.anyio
+async def test_route_params_are_fresh_for_every_request() -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def endpoint(request: Request) -> Response:
+        seen.append(request.path_params)
+        request.path_params["id"] = "changed by the endpoint"
+        return PlainTextResponse("ok")
+
+    route = Route("/items/{id:int}/{ratio:float}/{key:uuid}", endpoint)
+    router = Router([route])
+    key = "12345678-1234-5678-1234-567812345678"
+    for _ in range(3):
+        assert body_of(await run_asgi(router, http_scope(f"/items/7/0.5/{key}"))) == b"ok"
+    assert len({id(params) for params in seen}) == 3
+    match, child = route.matches(http_scope(f"/items/7/0.5/{key}"))
+    assert (match, child["path_params"]) == (Match.FULL, {"id": 7, "ratio": 0.5, "key": uuid.UUID(key)})
+    # Parameters of an enclosing mount come first, and the route's own win.
+    outer = {"tenant": "acme", "id": "outer"}
+    _, child = route.matches(http_scope(f"/items/7/0.5/{key}", path_params=outer))
+    expected = [("tenant", "acme"), ("id", 7), ("ratio", 0.5), ("key", uuid.UUID(key))]
+    assert list(child["path_params"].items()) == expected
+    assert outer == {"tenant": "acme", "id": "outer"}
+
+
+@pytest.mark.anyio
+async def test_custom_convertors_run_for_every_request() -> None:
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(str(request.path_params["n"]))
+
+    route = Route("/n/{n}", endpoint)
+    counting = CountingConvertor()
+    route.param_convertors = {"n": counting}  # replaced after construction: the route notices
+    router = Router([route])
+    for _ in range(3):
+        assert body_of(await run_asgi(router, http_scope("/n/4"))) == b"40"
+    assert counting.calls == 3
+
+
+@pytest.mark.anyio
+async def test_route_params_after_the_regex_is_replaced() -> None:
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(repr(request.path_params))
+
+    route = Route("/items/{id:int}", endpoint)
+    router = Router([route])
+    assert body_of(await run_asgi(router, http_scope("/items/5"))) == b"{'id': 5}"
+    assert status_of(await run_asgi(router, http_scope("/ITEMS/5"))) == 404
+    route.path_regex = re.compile("^/items/(?P<id>[0-9]+)$", re.IGNORECASE)
+    assert body_of(await run_asgi(router, http_scope("/ITEMS/5"))) == b"{'id': 5}"
+    assert status_of(await run_asgi(router, http_scope("/items/x"))) == 404
+
+
+@pytest.mark.anyio
+async def test_remembered_route_params_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(starlette.routing, "_CACHE_SIZE", 4)
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(str(request.path_params["id"]))
+
+    route = Route("/items/{id:int}", endpoint)
+    router = Router([route])
+    for number in range(10):
+        assert body_of(await run_asgi(router, http_scope(f"/items/{number}"))) == str(number).encode()
+        assert status_of(await run_asgi(router, http_scope(f"/other/{number}"))) == 404
+    long_id = "9" * 300
+    assert body_of(await run_asgi(router, http_scope(f"/items/{long_id}"))) == long_id.encode()
+    cache = route._params_cache  # pyright: ignore[reportPrivateUsage]
+    assert cache is not None
+    assert 0 < len(cache.known) <= 4
+    assert all(len(path) <= 200 for path in cache.known)
 
 
 @pytest.mark.anyio

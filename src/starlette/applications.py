@@ -7,6 +7,14 @@ from typing import Any, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
+from starlette._exception_handler import (
+    EXCEPTION_HANDLERS_SCOPE_KEY,
+    ResponseStartTracker,
+    _send_noting_start,  # pyright: ignore[reportPrivateUsage]  # package-internal
+    registered_handler,
+    respond_with_handler,
+    track_response_start,
+)
 from starlette.datastructures import State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import (
@@ -125,9 +133,41 @@ class Starlette:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a connection, setting `scope["app"]` and building the stack on first use."""
         scope["app"] = self
-        if self.middleware_stack is None:
-            self.middleware_stack = self.build_middleware_stack()
-        await self.middleware_stack(scope, receive, send)
+        stack = self.middleware_stack
+        if stack is None:
+            stack = self.middleware_stack = self.build_middleware_stack()
+        if type(stack) is ServerErrorMiddleware and scope["type"] == "http":
+            handling: object = stack.app
+            if type(handling) is ExceptionMiddleware:
+                router: object = handling.app
+                if type(router) is Router:
+                    # The default stack: what its three layers do, done here (three coroutines
+                    # less per request). The layers are read from the stack, so that it stays
+                    # the one source of truth.
+                    # `track_response_start(send)`, inlined for a `send` from the server.
+                    sending: object = send
+                    if type(sending) is ResponseStartTracker:  # a mounted application
+                        tracking_send = track_response_start(sending)
+                    else:
+                        tracking_send = ResponseStartTracker(_send_noting_start, send, [False])
+                    scope[EXCEPTION_HANDLERS_SCOPE_KEY] = registries = handling._registries  # pyright: ignore[reportPrivateUsage]  # package-internal
+                    try:
+                        try:
+                            routing = router.middleware_stack
+                            if routing is router._routing:  # pyright: ignore[reportPrivateUsage]  # package-internal
+                                await router._dispatch(scope, receive, tracking_send)  # pyright: ignore[reportPrivateUsage]  # package-internal
+                            else:
+                                await routing(scope, receive, tracking_send)
+                        except Exception as exc:
+                            handler = registered_handler(registries, exc)
+                            if handler is None:
+                                raise
+                            await respond_with_handler(handler, exc, scope, receive, tracking_send, None)
+                    except Exception as exc:
+                        await stack._respond_to_error(exc, scope, receive, send, tracking_send.started)  # pyright: ignore[reportPrivateUsage]  # package-internal
+                        raise
+                    return
+        await stack(scope, receive, send)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Mount `app` under `path` (see `starlette.routing.Mount`)."""

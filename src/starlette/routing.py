@@ -35,20 +35,31 @@ from typing_extensions import Self
 
 from starlette._exception_handler import (
     EXCEPTION_HANDLERS_SCOPE_KEY,
-    _lookup_handler,  # pyright: ignore[reportPrivateUsage]  # package-internal
-    call_handler,
+    ResponseStartTracker,
+    _Registries,  # pyright: ignore[reportPrivateUsage]  # package-internal
+    registered_handler,
+    respond_with_handler,
     run_handling_exceptions,
+    track_response_start,
 )
 from starlette._utils import get_route_path, is_async_callable
 from starlette.concurrency import run_in_threadpool
-from starlette.convertors import CONVERTOR_TYPES, Convertor
+from starlette.convertors import (
+    CONVERTOR_TYPES,
+    Convertor,
+    FloatConvertor,
+    IntegerConvertor,
+    PathConvertor,
+    StringConvertor,
+    UUIDConvertor,
+)
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
 __all__ = [
@@ -109,6 +120,11 @@ def _as_async_endpoint(func: _RequestEndpoint) -> Callable[[Request[Any]], Await
     return call_in_threadpool
 
 
+# The response classes whose `__call__` is `Response.__call__` (unless patched).
+_STARTING_RESPONSES = frozenset({Response, PlainTextResponse, HTMLResponse, JSONResponse})
+_SEND_RESPONSE = Response.__call__
+
+
 def request_response(func: _RequestEndpoint) -> ASGIApp:
     """Turn `func(request) -> response` into an ASGI app.
 
@@ -120,45 +136,47 @@ def request_response(func: _RequestEndpoint) -> ASGIApp:
     call = _as_async_endpoint(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        # The handlers registered when the request comes in: a mounted application may put its
+        # own in the scope while the request runs.
+        registries: _Registries | None = scope.get(EXCEPTION_HANDLERS_SCOPE_KEY)
         request: Request[Any] = Request(scope, receive, send)
         try:
             response = await call(request)
         except Exception as exc:
             # Nothing has been sent yet.
-            handler = _registered_handler(scope, exc)
+            handler = registered_handler(registries, exc)
             if handler is None:
                 raise
-            await _respond_with_handler(handler, request, exc, receive, send)
+            await respond_with_handler(handler, exc, scope, receive, track_response_start(send), request)
             return
 
-        # The response may still fail, before or after it starts.
-        await run_handling_exceptions(response, scope, receive, send, request)
+        # `run_handling_exceptions`, inlined: the response may still fail, before or after it starts.
+        # (`track_response_start`, inlined for the usual `send`: the unstarted tracker of the layers above.)
+        if isinstance(send, ResponseStartTracker) and not send.args[1][0]:
+            tracking_send = send
+        else:
+            tracking_send = track_response_start(send)
+        try:
+            if type(response) in _STARTING_RESPONSES and type(response).__call__ is _SEND_RESPONSE:
+                # `Response.__call__` for HTTP, inlined. The tracker is marked at once rather
+                # than per message: the start is the first message.
+                tracking_send.args[1][0] = True
+                response_send: Send = tracking_send.args[0]
+                await response_send(
+                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+                )
+                await response_send({"type": "http.response.body", "body": response.body})
+                if response.background is not None:
+                    await response.background()
+            else:
+                await response(scope, receive, tracking_send)
+        except Exception as exc:
+            handler = registered_handler(registries, exc)
+            if handler is None:
+                raise
+            await respond_with_handler(handler, exc, scope, receive, tracking_send, request)
 
     return app
-
-
-def _registered_handler(scope: Scope, exc: Exception) -> ExceptionHandler[Any] | None:
-    """The handler the application registered for `exc` (in the scope by `ExceptionMiddleware`), if any."""
-    registries: tuple[Mapping[Any, ExceptionHandler[Any]], Mapping[int, ExceptionHandler[Any]]] | None = scope.get(
-        EXCEPTION_HANDLERS_SCOPE_KEY
-    )
-    if registries is None:
-        return None
-    return _lookup_handler(registries[0], registries[1], exc)
-
-
-async def _respond_with_handler(
-    handler: ExceptionHandler[Any], request: Request[Any], exc: Exception, receive: Receive, send: Send
-) -> None:
-    """Send the response `handler` makes of `exc`, if it makes one.
-
-    A handled exception drops its traceback, so that an exception object raised
-    again and again (a shared instance) does not keep every request's frames alive.
-    """
-    response = await call_handler(handler, request, exc)
-    if response is not None:
-        await response(request.scope, receive, send)
-    exc.__traceback__ = None
 
 
 def websocket_session(func: _WebSocketEndpoint) -> ASGIApp:
@@ -308,10 +326,10 @@ def _converted_params(
     match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]], earlier: Mapping[str, Any] | None
 ) -> dict[str, Any]:
     """The `earlier` path parameters (a copy) updated with the converted captures of `match`."""
-    path_params = dict(earlier) if earlier else {}
-    for key, value in match.groupdict().items():
-        path_params[key] = param_convertors[key].convert(value)
-    return path_params
+    captured = match.groupdict()
+    for key, value in captured.items():
+        captured[key] = param_convertors[key].convert(value)  # in place: the keys stay the same
+    return {**earlier, **captured} if earlier else captured
 
 
 def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
@@ -336,6 +354,51 @@ class _Literal:
         self.path = path
         self.regex = regex
         self.prefix = prefix
+
+
+# Routers (candidate routes) and routes (converted parameters) remember per path, for paths up to
+# this length, in tables emptied when full: bounded memory whatever paths clients send.
+_CACHED_PATH_LENGTH = 200
+_CACHE_SIZE = 1024
+
+# The built-in convertors: each converts a given text to the same immutable value every time.
+_PURE_CONVERTORS = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
+
+_UNMATCHED: dict[str, Any] = {}
+"""What `_ParamsCache.convert` gives for a path the regex does not match (by identity)."""
+
+
+class _ParamsCache:
+    """The converted parameters of the paths a route's regex matched (and the paths it did not).
+
+    Made for one `path_regex` and `param_convertors` pair (the route makes a new
+    one if either is replaced). Paths are remembered only when every convertor
+    is a built-in one, so that a remembered conversion is the conversion; the
+    dicts it holds are never handed out, only copies. Bounded: paths up to
+    `_CACHED_PATH_LENGTH` characters, in a table emptied when full.
+    """
+
+    __slots__ = ("convertors", "known", "pure", "regex")
+
+    def __init__(self, regex: re.Pattern[str], convertors: dict[str, Convertor[Any]]) -> None:
+        self.regex = regex
+        self.convertors = convertors
+        self.pure = all(type(convertor) in _PURE_CONVERTORS for convertor in convertors.values())
+        self.known: dict[str, dict[str, Any]] = {}
+
+    def convert(self, route_path: str) -> dict[str, Any]:
+        """Match `route_path` and convert the captured parameters; `_UNMATCHED` if it does not match."""
+        match = self.regex.match(route_path)
+        converted = _UNMATCHED
+        if match is not None:
+            converted = match.groupdict()
+            for key, value in converted.items():
+                converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
+        if self.pure and len(route_path) <= _CACHED_PATH_LENGTH:
+            if len(self.known) >= _CACHE_SIZE:
+                self.known.clear()
+            self.known[route_path] = converted
+        return converted
 
 
 _FULL = Match.FULL
@@ -467,8 +530,9 @@ class Route(BaseRoute):
     path_regex: re.Pattern[str]
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
-    # Class-level default for subclasses that set their attributes without calling `__init__`.
+    # Class-level defaults for subclasses that set their attributes without calling `__init__`.
     _literal: _Literal | None = None
+    _params_cache: _ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
     # endpoint against the right callable type.
@@ -542,6 +606,13 @@ class Route(BaseRoute):
 
     def _match_path(self, scope: Scope, route_path: str) -> tuple[Match, Scope]:
         """`matches` given the route path of `scope` (an HTTP or websocket scope)."""
+        return cast("tuple[Match, Scope]", self._enter(scope, route_path, False))  # not applied: never `None`
+
+    def _enter(self, scope: Scope, route_path: str, apply: bool = True) -> tuple[Match, Scope | None]:
+        """The router's `_match_path`: with `apply`, a full match is written to `scope` at once.
+
+        Returns `(Match.FULL, None)` once applied; otherwise what `_match_path` returns.
+        """
         if scope["type"] != "http":
             return _NO_MATCH
         literal = self._literal
@@ -554,13 +625,23 @@ class Route(BaseRoute):
             if path_params is None:
                 path_params = {}
         else:
-            match = self.path_regex.match(route_path)
-            if match is None:
+            cache = self._params_cache
+            if cache is None or cache.regex is not self.path_regex or cache.convertors is not self.param_convertors:
+                cache = self._params_cache = _ParamsCache(self.path_regex, self.param_convertors)
+            converted = cache.known.get(route_path)
+            if converted is None:
+                converted = cache.convert(route_path)
+            if converted is _UNMATCHED:
                 return _NO_MATCH
-            path_params = _converted_params(match, self.param_convertors, scope.get("path_params"))
+            earlier = scope.get("path_params")
+            path_params = {**earlier, **converted} if earlier else converted.copy()
         methods = self.methods
         if methods and scope["method"] not in methods:
             return _PARTIAL, {"endpoint": self.endpoint, "path_params": path_params}
+        if apply:
+            scope["endpoint"] = self.endpoint
+            scope["path_params"] = path_params
+            return _APPLIED
         return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
@@ -1117,11 +1198,6 @@ _SINGLE_SEGMENT_REGEXES = frozenset(
     }
 )
 
-# Candidate lists are remembered per path, for paths up to this length, in a
-# table emptied when full: bounded memory whatever paths clients send.
-_CACHED_PATH_LENGTH = 200
-_CACHE_SIZE = 1024
-
 
 def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
     """Describe which request paths `route` can match, for the index.
@@ -1210,7 +1286,7 @@ def _entry(route: BaseRoute) -> _Entry:
     if "matches" in vars(route) or "handle" in vars(route):
         return route, None, None
     builtin = cast(_BuiltinRoute, route)
-    matcher: _PathMatcher = builtin._enter if isinstance(builtin, Mount) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
+    matcher: _PathMatcher = builtin._enter if isinstance(builtin, (Mount, Route)) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
     return route, matcher, builtin
 
 
@@ -1331,6 +1407,7 @@ class Router:
     lifespan_context: Lifespan[Any]
     middleware_stack: ASGIApp
     _route_index: _RouteIndex | None = None
+    _routing: ASGIApp | None = None
 
     def __init__(
         self,
@@ -1346,7 +1423,12 @@ class Router:
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
         self.lifespan_context = _lifespan_context(lifespan)
-        self.middleware_stack = _apply_body_limit(_apply_middleware(self.app, middleware), max_body_size)
+        routing = self.app
+        if type(self).app is Router.app:
+            # Kept to tell (by identity) that `middleware_stack` is the bare router, whose
+            # routing `_dispatch` does without a coroutine of its own.
+            self._routing = routing
+        self.middleware_stack = _apply_body_limit(_apply_middleware(routing, middleware), max_body_size)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer an unmatched connection: close a websocket, or 404 for HTTP.
@@ -1414,7 +1496,11 @@ class Router:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a connection through the router's middleware."""
-        await self.middleware_stack(scope, receive, send)
+        stack = self.middleware_stack
+        if stack is self._routing:
+            await self._dispatch(scope, receive, send)
+        else:
+            await stack(scope, receive, send)
 
     def _current_index(self) -> _RouteIndex:
         """The route index, rebuilt if `routes` changed since it was made."""
@@ -1432,14 +1518,22 @@ class Router:
         Raises:
             AssertionError: The scope type is not `http`, `websocket` or `lifespan`.
         """
+        await self._dispatch(scope, receive, send)
+
+    def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """What `app` does, without a coroutine of its own: route, and return the call of the app chosen.
+
+        Awaiting the result serves the connection. Routing itself never awaits,
+        so routers mounted in routers (and the application) go straight to the
+        endpoint's app, without a coroutine per level.
+        """
         scope_type = scope["type"]
         if scope_type != "http" and scope_type != "websocket":
             if scope_type != "lifespan":
                 raise AssertionError(f"Unsupported scope type {scope_type!r}")
             if "router" not in scope:
                 scope["router"] = self
-            await self.lifespan(scope, receive, send)
-            return
+            return self.lifespan(scope, receive, send)
         if "router" not in scope:
             scope["router"] = self
 
@@ -1469,16 +1563,16 @@ class Router:
                     scope.update(child_scope)
                 scope["route"] = route
                 if builtin is None:
-                    await route.handle(scope, receive, send)
-                    return
+                    return route.handle(scope, receive, send)
                 # What `handle` does for a full match: call the app (for a mounted router, what
-                # its `__call__` does, one call sooner).
-                mounted: object = builtin.app
+                # its `__call__` does, without a coroutine of its own).
+                mounted = builtin.app
                 if type(mounted) is Router:
-                    await mounted.middleware_stack(scope, receive, send)
-                else:
-                    await builtin.app(scope, receive, send)
-                return
+                    stack = mounted.middleware_stack
+                    if stack is mounted._routing:
+                        return mounted._dispatch(scope, receive, send)
+                    return stack(scope, receive, send)
+                return mounted(scope, receive, send)
             if match is _PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
 
@@ -1486,8 +1580,7 @@ class Router:
             assert partial_scope is not None  # a partial match always comes with its child scope
             scope.update(partial_scope)
             scope["route"] = partial
-            await partial.handle(scope, receive, send)
-            return
+            return partial.handle(scope, receive, send)
 
         if scope_type == "http" and self.redirect_slashes and route_path != "/":
             redirect_scope = dict(scope)
@@ -1499,10 +1592,9 @@ class Router:
                 match, _ = route.matches(redirect_scope)
                 if match is not Match.NONE:
                     redirect_url = URL(scope=redirect_scope)
-                    await RedirectResponse(url=str(redirect_url))(scope, receive, send)
-                    return
+                    return RedirectResponse(url=str(redirect_url))(scope, receive, send)
 
-        await self.default(scope, receive, send)
+        return self.default(scope, receive, send)
 
     def __eq__(self, other: object) -> bool:
         """Routers are equal when their routes are."""

@@ -177,12 +177,17 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            request = Request(scope)
-            response = await self._error_response(request, exc, tracking_send.started)
-            if response is not None:
-                await response(scope, receive, send)
+            await self._respond_to_error(exc, scope, receive, send, tracking_send.started)
             # Always re-raise: the server logs the error and test clients may surface it.
             raise
+
+    async def _respond_to_error(
+        self, exc: Exception, scope: Scope, receive: Receive, send: Send, response_started: bool
+    ) -> None:
+        """Send the 500 response for `exc` (the handler still runs when a response has started)."""
+        response = await self._error_response(Request(scope), exc, response_started)
+        if response is not None:
+            await response(scope, receive, send)
 
     async def _error_response(self, request: Request, exc: Exception, response_started: bool) -> Response | None:
         """Pick the response to send for `exc`, or `None` when one already started."""
