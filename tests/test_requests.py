@@ -534,6 +534,12 @@ JSON_BODIES = [
     b'["\xed\xa0\x80"]',
     b"{\x00}",
     b"",
+    b'{"a": 1} \n',
+    b'{"a": 1} x',
+    b"[1]]",
+    b"[1, 2",
+    b'"unterminated',
+    b'{"a": [1, {"b": "\\u00e9\\ud83d\\ude00"}], "c": -1.5e3, "d": true, "e": false}',
 ]
 
 
@@ -547,6 +553,26 @@ async def test_json_decodes_bytes_like_json_loads(body: bytes) -> None:
             await Request(make_scope(), body_receive(body)).json()
     else:
         assert await Request(make_scope(), body_receive(body)).json() == expected
+
+
+@pytest.mark.anyio
+async def test_json_too_deep_is_a_recursion_error() -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(RecursionError):
+        await Request(make_scope(), body_receive(body)).json()
+
+
+@pytest.mark.anyio
+async def test_json_uses_a_patched_json_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def fake_loads(text: str | bytes) -> object:
+        calls.append(str(text))
+        return "patched"
+
+    monkeypatch.setattr("starlette.requests.json.loads", fake_loads)
+    assert await Request(make_scope(), body_receive(b'{"a": 1}')).json() == "patched"
+    assert calls == ['{"a": 1}']
 
 
 @pytest.mark.anyio

@@ -47,6 +47,30 @@ _PUSH_HEADER_NAMES: tuple[str, ...] = tuple(sorted(SERVER_PUSH_HEADERS_TO_COPY))
 _JSON_STARTS = frozenset({b"{", b"[", b'"'})
 """First bytes of a JSON document that `json.loads` reads as UTF-8 (when the second byte is not NUL)."""
 
+_JSON_LOADS = json.loads
+# The scanner `json.loads` runs (an instance attribute `JSONDecoder.__init__` sets, unknown to typeshed).
+_SCAN_JSON: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder())["scan_once"]
+
+
+def _loads_document(text: str) -> Any:
+    """`json.loads(text)` for a text starting with its document, minus the decoder's own steps.
+
+    `json.loads` skips whitespace around the document with a regex and turns a
+    missing value into its error; this scans the document directly and leaves
+    anything else (whitespace after it, any error, a patched `json.loads`) to
+    `json.loads` itself, so results and errors are exactly its own.
+    """
+    if json.loads is _JSON_LOADS:
+        try:
+            document, end = _SCAN_JSON(text, 0)
+        except Exception:  # `json.loads` raises the error the way it does
+            pass
+        else:
+            if end == len(text):
+                return document
+    return json.loads(text)
+
+
 StateT = TypeVar("StateT", covariant=True, default=State)
 """The type `connection.state` is declared as: `State` (or a subclass) or a `TypedDict`."""
 
@@ -414,7 +438,7 @@ class Request(HTTPConnection[StateT]):
             body = await self.body()
             if body[:1] in _JSON_STARTS and (len(body) < 2 or body[1]):
                 # What `json.loads` would detect for these bytes: UTF-8 (not a BOM, not UTF-16/32).
-                self._json = json.loads(body.decode("utf-8", "surrogatepass"))
+                self._json = _loads_document(body.decode("utf-8", "surrogatepass"))
             else:
                 self._json = json.loads(body)
         return self._json
