@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import cProfile
 import gc
 import gzip
@@ -26,9 +27,11 @@ import pstats
 import random
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from asgi_driver import ASGIApp, Exchange, HTTPExchange, WebSocketExchange, http_scope, new_scope, websocket_scope
@@ -62,7 +65,14 @@ TARGETS: dict[str, float | None] = {
     "gzip_64k": 0.9,
     "streaming": 0.5,
     "websocket": 0.5,
+    "post_json_floor": None,
+    "gzip_64k_floor": None,
 }
+
+# Scenarios whose work is mostly not the framework's: each has a "floor", a raw ASGI app doing only
+# the unavoidable part (parsing and serializing the JSON, compressing the body) with no framework at
+# all. floor / upstream is the best ratio any implementation could reach (see compare.py).
+FLOORS: dict[str, str] = {"post_json": "post_json_floor", "gzip_64k": "gzip_64k_floor"}
 
 HELLO = "Hello, world!"
 Check = Callable[[Exchange], None]
@@ -247,23 +257,51 @@ def base_http_middleware() -> Scenario:
     )
 
 
+JSON_DOCUMENT = {"items": [{"id": i, "name": f"item-{i}", "price": i * 1.25, "tags": ["a", "b"]} for i in range(16)]}
+JSON_PAYLOAD = json.dumps(JSON_DOCUMENT).encode()
+JSON_HEADERS = [("content-type", "application/json"), ("content-length", str(len(JSON_PAYLOAD)))]
+
+
 def post_json() -> Scenario:
     """POST of a 1 KB JSON document read with `request.json()`."""
-    document = {"items": [{"id": i, "name": f"item-{i}", "price": i * 1.25, "tags": ["a", "b"]} for i in range(16)]}
-    payload = json.dumps(document).encode()
-    expect(900 <= len(payload) <= 1200, f"JSON payload is {len(payload)} bytes")
+    expect(900 <= len(JSON_PAYLOAD) <= 1200, f"JSON payload is {len(JSON_PAYLOAD)} bytes")
 
     async def endpoint(request: Request) -> Response:
         data = await request.json()
         return JSONResponse({"count": len(data["items"])})
 
-    headers = [("content-type", "application/json"), ("content-length", str(len(payload)))]
     return Scenario(
         "post_json",
         "POST 1 KB JSON, request.json() -> JSONResponse",
         plaintext_app([Route("/items", endpoint, methods=["POST"])]),
-        http_exchange((payload,)),
-        http_scope("POST", "/items", headers=headers),
+        http_exchange((JSON_PAYLOAD,)),
+        http_scope("POST", "/items", headers=JSON_HEADERS),
+        http_ok(b'{"count":16}'),
+    )
+
+
+def post_json_floor() -> Scenario:
+    """The floor of `post_json`: a raw ASGI app that parses the body and serializes the reply."""
+
+    # The cheapest ways to the same results: an encoder built once (`json.dumps` with arguments builds
+    # one per call), and the decoder's scanner called directly (`json.loads` adds whitespace handling).
+    encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    scan: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder())["scan_once"]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        message = await receive()
+        data, _ = scan(message["body"].decode("utf-8"), 0)
+        body = encoder.encode({"count": len(data["items"])}).encode("utf-8")
+        headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return Scenario(
+        "post_json_floor",
+        "post_json's JSON work alone, raw ASGI (no framework)",
+        app,
+        http_exchange((JSON_PAYLOAD,)),
+        http_scope("POST", "/items", headers=JSON_HEADERS),
         http_ok(b'{"count":16}'),
     )
 
@@ -373,20 +411,32 @@ def headers_cookies_query() -> Scenario:
     )
 
 
-def gzip_64k() -> Scenario:
-    """A 64 KB text response compressed by `GZipMiddleware`."""
+def gzip_text() -> str:
+    """64 KB of text made of repeated words and numbers (compresses about 3.6:1)."""
     rng = random.Random(11)
     words = ["starlette", "asgi", "request", "response", "route", "mount", "json", "gzip", "stream", "socket"]
     text = " ".join(rng.choice(words) + str(rng.randrange(1000)) for _ in range(9000))[: 64 * 1024]
     expect(len(text) == 64 * 1024, "gzip body is not 64 KB")
+    return text
 
-    async def endpoint(request: Request) -> Response:
-        return PlainTextResponse(text)
+
+def gzip_check(text: str) -> Check:
+    """Check for a 200 gzip-encoded response that decompresses to `text`."""
 
     def check(exchange: Exchange) -> None:
         http_ok(content_encoding=b"gzip")(exchange)
         assert isinstance(exchange, HTTPExchange)
         expect(gzip.decompress(b"".join(exchange.body)) == text.encode(), "gzip body does not round-trip")
+
+    return check
+
+
+def gzip_64k() -> Scenario:
+    """A 64 KB text response compressed by `GZipMiddleware`."""
+    text = gzip_text()
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(text)
 
     return Scenario(
         "gzip_64k",
@@ -394,7 +444,32 @@ def gzip_64k() -> Scenario:
         plaintext_app([Route("/big", endpoint)], [Middleware(GZipMiddleware)]),
         http_exchange(),
         http_scope("GET", "/big", headers=[("accept-encoding", "gzip")]),
-        check,
+        gzip_check(text),
+    )
+
+
+def gzip_64k_floor() -> Scenario:
+    """The floor of `gzip_64k`: a raw ASGI app that encodes and gzips the body (level 9, as the default)."""
+    text = gzip_text()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+        body = compressor.compress(text.encode("utf-8")) + compressor.flush()
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-encoding", b"gzip"),
+            (b"content-length", b"%d" % len(body)),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return Scenario(
+        "gzip_64k_floor",
+        "gzip_64k's compression alone, raw ASGI (no framework)",
+        app,
+        http_exchange(),
+        http_scope("GET", "/big", headers=[("accept-encoding", "gzip")]),
+        gzip_check(text),
     )
 
 
@@ -460,6 +535,8 @@ SCENARIOS: tuple[Callable[[], Scenario], ...] = (
     gzip_64k,
     streaming,
     websocket_echo,
+    post_json_floor,
+    gzip_64k_floor,
 )
 
 
@@ -544,6 +621,32 @@ async def profile(scenario: Scenario, directory: Path, batch_time: float, top: i
     pstats.Stats(profiler).sort_stats("tottime").print_stats(top)
 
 
+async def count_calls(scenario: Scenario) -> None:
+    """Print the Python functions one request of `scenario` calls, with counts (after a warm-up request).
+
+    The number of Python-level calls per request is what a pure-Python framework's
+    time mostly follows, and unlike a time it does not depend on the machine.
+    """
+    await verify(scenario)
+    counts: collections.Counter[str] = collections.Counter()
+
+    def record(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            code = frame.f_code
+            counts[f"{Path(code.co_filename).name}:{code.co_name}"] += 1
+
+    exchange = scenario.exchange(False)
+    scope = new_scope(scenario.scope)
+    sys.setprofile(record)
+    try:
+        await scenario.app(scope, exchange.receive, exchange.send)
+    finally:
+        sys.setprofile(None)
+    print(f"== {scenario.name}: {sum(counts.values())} Python calls per request")
+    for function, count in counts.most_common():
+        print(f"{count:6}  {function}")
+
+
 def identity() -> dict[str, str]:
     """Which `starlette` (and Python) this process measures."""
     return {
@@ -563,7 +666,7 @@ async def worker() -> int:
     """
     scenarios = {scenario.name: scenario for scenario in (factory() for factory in SCENARIOS)}
     descriptions = {name: scenario.description for name, scenario in scenarios.items()}
-    print(json.dumps({**identity(), "scenarios": descriptions, "targets": TARGETS}), flush=True)
+    print(json.dumps({**identity(), "scenarios": descriptions, "targets": TARGETS, "floors": FLOORS}), flush=True)
     for line in sys.stdin:
         command = json.loads(line)
         scenario = scenarios.get(command.get("scenario", ""))
@@ -597,6 +700,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--progress", action="store_true", help="name each scenario on stderr as it starts")
     parser.add_argument("--profile", metavar="DIR", help="profile each selected scenario with cProfile into DIR")
     parser.add_argument("--top", type=int, default=25, help="entries of each profile to print")
+    parser.add_argument("--calls", action="store_true", help="print the Python calls one request makes, and exit")
     parser.add_argument("--worker", action="store_true", help="serve timing commands on stdin (used by compare.py)")
     return parser.parse_args(argv)
 
@@ -616,6 +720,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"unknown scenario(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
+    if args.calls:
+        for factory in SCENARIOS:
+            scenario = factory()
+            if not names or scenario.name in names:
+                asyncio.run(count_calls(scenario))
+        return 0
     if args.profile:
         directory = Path(args.profile)
         directory.mkdir(parents=True, exist_ok=True)

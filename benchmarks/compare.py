@@ -111,13 +111,31 @@ def render(summary: dict[str, dict[str, Any]], rounds: int) -> str:
         spread = f"{row['ratio_min']:.2f}-{row['ratio_max']:.2f}"
         target = "-" if row["target"] is None else f"<= {row['target']:.2f}"
         result = "" if row["met"] is None else ("ok" if row["met"] else "MISS")
+        if row.get("floor_ratio") is not None:
+            result += f" (floor {row['floor_ratio']:.2f})"
         lines.append(
             f"{name:24} {row['ours_us']:10.2f} {row['upstream_us']:12.2f} {row['ratio']:7.2f} {spread:>13} "
             f"{target:>8}  {result}"
         )
     misses = [name for name, row in summary.items() if row["met"] is False]
     lines.append(f"targets missed: {', '.join(misses)}" if misses else "all targets met")
+    if any(row.get("floor_ratio") is not None for row in summary.values()):
+        lines.append(
+            "floor: the time of the scenario's unavoidable work alone (a raw ASGI app, no framework) over "
+            "upstream's time, the best ratio any implementation can reach"
+        )
     return "\n".join(lines)
+
+
+def add_floor_ratios(summary: dict[str, dict[str, Any]], floors: dict[str, str]) -> None:
+    """Give each scenario that has a measured floor its `floor_ratio` (floor time / upstream time)."""
+    for name, floor_name in floors.items():
+        if name in summary and floor_name in summary:
+            floor = summary[floor_name]
+            # The floor runs no Starlette code: both workers measure the same thing, so take both.
+            floor_us = (floor["ours_us"] + floor["upstream_us"]) / 2
+            summary[name]["floor_us"] = floor_us
+            summary[name]["floor_ratio"] = floor_us / summary[name]["upstream_us"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ours:     starlette {ours.info['starlette_version']} from {ours.info['starlette_path']}")
         print(f"upstream: starlette {upstream.info['starlette_version']} from {upstream.info['starlette_path']}")
         names = [name for name in args.only.split(",") if name] or list(ours.info["scenarios"])
+        floors: dict[str, str] = ours.info.get("floors", {})
+        names += [floors[name] for name in names if name in floors and floors[name] not in names]
         summary: dict[str, dict[str, Any]] = {}
         for name in names:
             print(f"  {name} ...", file=sys.stderr, flush=True)
@@ -156,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         ours.close()
         upstream.close()
+    add_floor_ratios(summary, floors)
     print(render(summary, args.rounds))
     if args.json:
         report = {"ours": ours.info, "upstream": upstream.info, "rounds": args.rounds, "scenarios": summary}
