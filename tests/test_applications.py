@@ -13,6 +13,7 @@ from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette.middleware import Middleware
 from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Host, Mount, NoMatchFound, Route, Router, WebSocketRoute
@@ -383,3 +384,24 @@ def test_router_middleware_runs_inside_the_exception_handlers(test_client_factor
     assert app.state.trace == ["router in", "router 200", "router in", "router 403", "router in"] + [
         "router saw ValueError"
     ]
+
+
+@pytest.mark.parametrize("layer", [ServerErrorMiddleware, ExceptionMiddleware, Router])
+def test_layers_patched_on_their_class_are_called(
+    layer: type[Any], monkeypatch: pytest.MonkeyPatch, test_client_factory: TestClientFactory
+) -> None:
+    # Instrumentation libraries wrap these methods on the classes; the wrappers must run.
+    calls: list[str] = []
+    original = layer.__call__
+
+    async def patched(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(type(self).__name__)
+        await original(self, scope, receive, send)
+
+    monkeypatch.setattr(layer, "__call__", patched)
+    app = Starlette(routes=[Route("/", homepage), Mount("/sub", routes=[Route("/", homepage)])])
+    client = test_client_factory(app)
+    assert client.get("/").text == "Hello, world!"
+    assert client.get("/sub/").text == "Hello, world!"
+    # The application's router serves both requests, the mounted one the second.
+    assert calls == (["Router"] * 3 if layer is Router else [layer.__name__] * 2)

@@ -35,6 +35,13 @@ P = ParamSpec("P")
 _ExcT = TypeVar("_ExcT", bound=Exception)
 
 
+# The default layers' own `__call__`: instrumentation libraries replace them on the classes, and
+# then the layers are called as such.
+_SERVER_ERROR_CALL = ServerErrorMiddleware.__call__
+_EXCEPTION_CALL = ExceptionMiddleware.__call__
+_ROUTER_CALL = Router.__call__
+
+
 class Starlette:
     """An ASGI application: routing, exception handling and a middleware stack.
 
@@ -136,11 +143,15 @@ class Starlette:
         stack = self.middleware_stack
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
-        if type(stack) is ServerErrorMiddleware and scope["type"] == "http":
+        if (
+            type(stack) is ServerErrorMiddleware
+            and scope["type"] == "http"
+            and ServerErrorMiddleware.__call__ is _SERVER_ERROR_CALL
+        ):
             handling: object = stack.app
-            if type(handling) is ExceptionMiddleware:
+            if type(handling) is ExceptionMiddleware and ExceptionMiddleware.__call__ is _EXCEPTION_CALL:
                 router: object = handling.app
-                if type(router) is Router:
+                if type(router) is Router and Router.__call__ is _ROUTER_CALL:
                     # The default stack: what its three layers do, done here (three coroutines
                     # less per request). The layers are read from the stack, so that it stays
                     # the one source of truth.

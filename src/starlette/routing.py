@@ -1567,7 +1567,7 @@ class Router:
                 # What `handle` does for a full match: call the app (for a mounted router, what
                 # its `__call__` does, without a coroutine of its own).
                 mounted = builtin.app
-                if type(mounted) is Router:
+                if type(mounted) is Router and Router.__call__ is _ROUTER_CALL:
                     stack = mounted.middleware_stack
                     if stack is mounted._routing:
                         return mounted._dispatch(scope, receive, send)
@@ -1649,3 +1649,7 @@ class Router:
     def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint | ASGIApp, name: str | None = None) -> None:
         """Append a `WebSocketRoute` (see `WebSocketRoute` for the parameters)."""
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
+
+
+_ROUTER_CALL = Router.__call__
+"""`Router.__call__` as defined here: a mounted router is routed into directly only while it is its own."""
