@@ -422,7 +422,7 @@ def _matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
 def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -> dict[str, Any] | None:
     """The `path_params` of `scope` once `route` matched `route_path`; `None` if it does not match.
 
-    (`Route._match_path` has the same steps inline, being on every request's path.)
+    (`Route._enter` takes the same steps, with its converted parameters remembered per path.)
     """
     literal = route._literal  # pyright: ignore[reportPrivateUsage]  # module-internal
     if literal is not None and literal.regex is route.path_regex:
