@@ -4,6 +4,7 @@ import copy
 import io
 import pickle
 import random
+import sys
 from collections.abc import Callable
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any, TypeVar
@@ -147,7 +148,8 @@ def test_url_replace_without_authority() -> None:
 
 def test_url_replace_rejects_unknown_components() -> None:
     components: Any = {"nope": "x"}
-    with pytest.raises(ValueError, match="nope"):
+    # The error comes from `namedtuple._replace`, as upstream's does: `TypeError` from Python 3.13 on.
+    with pytest.raises(TypeError if sys.version_info >= (3, 13) else ValueError, match="nope"):
         URL("http://example.org/").replace(**components)
 
 
@@ -1062,8 +1064,12 @@ async def test_formdata() -> None:
 @pytest.mark.anyio
 async def test_formdata_close_closes_every_file_even_if_one_fails() -> None:
     class Broken(io.BytesIO):
+        failing = True
+
         def close(self) -> None:
-            raise OSError("disk gone")
+            if self.failing:
+                raise OSError("disk gone")
+            super().close()
 
     broken = Broken()
     first, last = io.BytesIO(), io.BytesIO()
@@ -1080,6 +1086,8 @@ async def test_formdata_close_closes_every_file_even_if_one_fails() -> None:
         await form.close()
     assert first.closed
     assert last.closed
+    broken.failing = False  # so that its finalizer (which closes it) does not raise
+    broken.close()
 
 
 @pytest.mark.anyio

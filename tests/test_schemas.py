@@ -324,7 +324,7 @@ def test_schema_endpoint(test_client_factory: TestClientFactory) -> None:
     response = client.get("/schema")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/vnd.oai.openapi"
-    assert response.text == yaml.dump(schemas.get_schema(app.routes), default_flow_style=False)
+    assert "  /orgs:\n    get:\n      responses:\n        200:\n" in response.text  # block style, not flow style
     assert yaml.safe_load(response.text) == EXPECTED_SCHEMA
     assert response.text.startswith("info:\n  title: Example API\n")
 

@@ -16,6 +16,7 @@ from starlette._utils import (
     create_collapsing_task_group,
     get_route_path,
     is_async_callable,
+    is_original,
 )
 
 # --- is_async_callable ---------------------------------------------------------------------
@@ -302,3 +303,26 @@ def test_exception_group_classes_are_the_runtime_ones() -> None:
     assert isinstance(group, ExceptionGroup)
     assert group.message == "message"
     assert [str(exc) for exc in group.exceptions] == ["a"]
+
+
+def test_is_original_sees_overrides_and_patches() -> None:
+    class Base:
+        def method(self) -> str:
+            return "base"
+
+    class Child(Base):
+        def method(self) -> str:
+            return "child"
+
+    original = Base.method
+    assert is_original(Base, "method", original)
+    assert not is_original(Child, "method", original)
+    assert not is_original(Base, "missing", original)
+
+    def patched(self: Base) -> str:
+        return "patched"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Base, "method", patched)
+        assert not is_original(Base, "method", original)
+    assert is_original(Base, "method", original)

@@ -63,6 +63,7 @@ __all__ = [
     "create_collapsing_task_group",
     "get_route_path",
     "is_async_callable",
+    "is_original",
 ]
 
 T = TypeVar("T")
@@ -209,3 +210,15 @@ class AwaitableOrContextManagerWrapper(Generic[SupportsAsyncCloseT]):
         """Close the value produced on entry."""
         if self._entered is not None:
             await self._entered.close()
+
+
+def is_original(owner: object, name: str, original: object) -> bool:
+    """Whether `owner.<name>` is still `original`, looked up now, at call time.
+
+    The one test a fast path asks before it stands in for a method or function:
+    pass the class of the object about to be called (`type(obj)`) or the module
+    holding the function. A subclass that overrides the method, or a patch on
+    the class or module (as instrumentation applies), makes it false, and the
+    plain path then calls what is there.
+    """
+    return getattr(owner, name, None) is original

@@ -478,6 +478,7 @@ class Request(HTTPConnection[StateT]):
                 "The `python-multipart` library must be installed to use form parsing."
             )
             content_type, _ = parse_options_header(self.headers.get("Content-Type"))
+            content_type = content_type.lower()  # older python-multipart releases keep its case
             parser: FormParser | MultiPartParser | None = None
             if content_type == b"multipart/form-data":
                 parser = MultiPartParser(

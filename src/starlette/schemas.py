@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, Protocol, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,6 +42,19 @@ def _require_yaml(feature: str) -> None:
         raise AssertionError(f"`pyyaml` must be installed to use {feature}.")
 
 
+class _DumpYAML(Protocol):
+    """The one call of `yaml.dump` made here: a document to block-style text."""
+
+    def __call__(self, data: object, *, default_flow_style: bool) -> str: ...
+
+
+def _dump_yaml(document: Any) -> str:
+    # Typed by this module rather than by the stubs: some types-PyYAML releases annotate `dump`'s
+    # `width` with a `_typeshed` alias that older checkers' bundled typeshed cannot resolve.
+    dump: _DumpYAML = yaml.__dict__["dump"]
+    return dump(document, default_flow_style=False)
+
+
 class OpenAPIResponse(Response):
     """A response with an OpenAPI schema, serialised as YAML (`application/vnd.oai.openapi`).
 
@@ -56,7 +69,7 @@ class OpenAPIResponse(Response):
         _require_yaml("OpenAPIResponse")
         if not isinstance(content, dict):
             raise AssertionError("The schema passed to OpenAPIResponse should be a dictionary.")
-        return yaml.dump(content, default_flow_style=False).encode("utf-8")
+        return _dump_yaml(content).encode("utf-8")
 
 
 class EndpointInfo(NamedTuple):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -16,6 +17,15 @@ from tests.e2e.conftest import require_server
 from tests.e2e.servers import STOP_TIMEOUT, Server, ServerKind, app_tracebacks, running_server
 
 _DATA_DIR = re.compile(r"demo: startup complete, data in (\S+)")
+
+
+def _server_waits_for_connections(kind: ServerKind) -> bool:
+    """Whether the server itself waits for open connections before its lifespan shutdown.
+
+    hypercorn on asyncio calls `Server.wait_closed()`, which from Python 3.12.1 waits for
+    every open connection (hypercorn issue 308), whatever the application does.
+    """
+    return kind == "hypercorn" and sys.version_info >= (3, 12, 1)
 
 
 def test_startup_ran_before_serving(server: Server) -> None:
@@ -45,11 +55,13 @@ def test_graceful_shutdown(kind: ServerKind, signum: signal.Signals, tmp_path: P
         assert match is not None, server.log()
         data_dir = Path(match.group(1))
         assert data_dir.is_dir()
-        # A connected websocket must not keep the server from stopping.
         with open_chat(server) as ws:
             ws.send("last words")
             receive_text(ws, "last words")
             server.signal(signum)
+            if _server_waits_for_connections(kind):
+                ws.close()
+            # Otherwise a connected websocket must not keep the server from stopping.
             exit_code = server.wait(STOP_TIMEOUT)
             with pytest.raises(ConnectionClosed):
                 for _ in range(10):
