@@ -315,10 +315,11 @@ def reference_urlencoded(chunks: tuple[bytes, ...]) -> list[tuple[str, str]]:
 
     items: list[tuple[str, str]] = []
     name, value = bytearray(), bytearray()
+    open_field = False
 
     def on_field_start() -> None:
-        nonlocal name, value
-        name, value = bytearray(), bytearray()
+        nonlocal name, value, open_field
+        name, value, open_field = bytearray(), bytearray(), True
 
     def on_field_name(data: bytes, start: int, end: int) -> None:
         name.extend(data[start:end])
@@ -327,6 +328,8 @@ def reference_urlencoded(chunks: tuple[bytes, ...]) -> list[tuple[str, str]]:
         value.extend(data[start:end])
 
     def on_field_end() -> None:
+        nonlocal open_field
+        open_field = False
         items.append((unquote_plus(name.decode("latin-1")), unquote_plus(value.decode("latin-1"))))
 
     parser = QuerystringParser(
@@ -341,6 +344,8 @@ def reference_urlencoded(chunks: tuple[bytes, ...]) -> list[tuple[str, str]]:
         if chunk:
             parser.write(chunk)
     parser.finalize()
+    if open_field:  # older python-multipart releases (0.0.24 and before) do not end a last field without "="
+        on_field_end()
     return items
 
 

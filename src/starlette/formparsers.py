@@ -159,6 +159,8 @@ def _field_too_large(max_part_size: int) -> MultiPartException:
 
 
 _INVALID_MULTIPART = "Invalid multipart data."
+# RFC 2046 section 5.1.1 allows 70 bytes; python-multipart's own bound, with headroom for every client.
+_MAX_BOUNDARY_LENGTH = 256
 
 # Part headers do not count against `max_part_size` (only values do, as upstream); they get a fixed
 # bound instead, the one recent python-multipart releases enforce themselves for a header line.
@@ -533,6 +535,8 @@ class MultiPartParser:
         boundary = params.get(b"boundary")
         if not boundary:
             raise MultiPartException("Missing boundary in multipart.")
+        if len(boundary) > _MAX_BOUNDARY_LENGTH:  # checked here too: older python-multipart releases take any length
+            raise MultiPartException(_INVALID_MULTIPART)
         try:
             await self._feed(boundary)
         except BaseException:
@@ -554,10 +558,7 @@ class MultiPartParser:
             "on_headers_finished": self.on_headers_finished,
             "on_end": self.on_end,
         }
-        try:
-            parser = self._multipart.MultipartParser(boundary, callbacks)
-        except ValueError:  # python-multipart's FormParserError, e.g. a boundary over 256 bytes
-            raise MultiPartException(_INVALID_MULTIPART) from None
+        parser = self._multipart.MultipartParser(boundary, callbacks)
         async with aclosing(self.stream) as stream:
             async for chunk in stream:
                 try:

@@ -18,7 +18,8 @@ import mimetypes
 import os
 import re
 import stat
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, mktime_tz, parsedate_tz
 from secrets import token_hex
@@ -645,6 +646,22 @@ def _conditional_request_headers(scope: Scope) -> dict[bytes, str]:
     return found
 
 
+@asynccontextmanager
+async def _opened_for_reading(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+    """The file at `path`, open for reading, closed at exit even when the task is being cancelled.
+
+    The last body message is sent from inside the block, and a server (or the TestClient) may cancel the
+    task right after it: older anyio releases do not shield `AsyncFile.aclose`, so the file would
+    stay open until garbage collection.
+    """
+    file = await anyio.open_file(path, mode="rb")
+    try:
+        yield file
+    finally:
+        with anyio.CancelScope(shield=True):
+            await file.aclose()
+
+
 class FileResponse(Response):
     """A response streaming the file at `path` without blocking the event loop.
 
@@ -848,7 +865,7 @@ class FileResponse(Response):
             await send(start_message)
             await send({"type": "http.response.pathsend", "path": os.fspath(self.path)})
         else:
-            async with await anyio.open_file(self.path, mode="rb") as file:
+            async with _opened_for_reading(self.path) as file:
                 await send(start_message)
                 await self._send_span(file, send, 0, size, last=True)
 
@@ -860,7 +877,7 @@ class FileResponse(Response):
         if headers_only:
             await _send_without_body(send, start_message)
             return
-        async with await anyio.open_file(self.path, mode="rb") as file:
+        async with _opened_for_reading(self.path) as file:
             await send(start_message)
             await self._send_span(file, send, start, end, last=True)
 
@@ -877,7 +894,7 @@ class FileResponse(Response):
         if headers_only:
             await _send_without_body(send, start_message)
             return
-        async with await anyio.open_file(self.path, mode="rb") as file:
+        async with _opened_for_reading(self.path) as file:
             await send(start_message)
             for start, end in ranges:
                 await send({"type": "http.response.body", "body": part_header(start, end), "more_body": True})
