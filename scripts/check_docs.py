@@ -4,7 +4,9 @@ Each ```` ```python ```` block becomes a module of its own in a temporary
 directory, which is then checked with `mypy --strict` (using the project's mypy
 settings) and with pyright in strict mode. A block preceded by the line
 `<!-- check_docs: continue -->` is appended to the previous block of the same
-page instead, for examples that build on each other.
+page instead, for examples that build on each other. Lines such as
+`<!-- run: GET / -> 200 text Welcome -->` after a block are the requests a test
+(`tests/test_docs_examples.py`) sends to the block's app, and what it expects.
 
 Errors are reported at their line in the Markdown file. The exit status is
 non-zero when either checker reports anything, or when no block was found.
@@ -27,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 CONTINUE_MARKER = "<!-- check_docs: continue -->"
+_RUN_MARKER = re.compile(r"^<!-- run: (?P<spec>.*) -->$")
 _FENCE_OPEN = re.compile(r"^```python\s*$")
 _FENCE_CLOSE = re.compile(r"^```\s*$")
 _MYPY_LINE = re.compile(r"^(?P<file>[^:]+\.py):(?P<line>\d+):(?:\d+:)? (?P<kind>error|note): (?P<message>.*)$")
@@ -51,6 +54,8 @@ class Module:
     lines: list[str] = field(default_factory=list[str])
     origins: list[tuple[Path, int]] = field(default_factory=list[tuple[Path, int]])
     """For each line of the module, the Markdown file and line (1-based) it comes from."""
+    runs: list[str] = field(default_factory=list[str])
+    """The `<!-- run: ... -->` specifications written after the module's blocks."""
 
     def add_block(self, page: Path, first_line: int, code: list[str]) -> None:
         """Append a block whose first code line is line `first_line` of `page`."""
@@ -71,7 +76,8 @@ def extract_modules(page: Path) -> list[Module]:
     """The modules of the Python blocks of `page`, continued blocks merged.
 
     Raises:
-        DocsError: A block is not closed, or the first block of the page is a continuation.
+        DocsError: A block is not closed, or the first block of the page is a continuation,
+            or a run marker comes before any block.
     """
     modules: list[Module] = []
     text = page.read_text(encoding="utf-8").splitlines()
@@ -83,6 +89,11 @@ def extract_modules(page: Path) -> list[Module]:
         if not _FENCE_OPEN.match(line):
             if line.strip():
                 previous = line.strip()
+            run = _RUN_MARKER.match(line.strip())
+            if run is not None:
+                if not modules:
+                    raise DocsError(f"{shown(page)}:{index + 1}: a run marker before any code block")
+                modules[-1].runs.append(run["spec"])
             index += 1
             continue
         start = index + 1

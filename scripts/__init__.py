@@ -1,0 +1,1 @@
+"""The repository's scripts; `tests` import the guide reader of `check_docs`."""
