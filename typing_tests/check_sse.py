@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TypedDict
 
 from typing_extensions import assert_type
 
@@ -25,6 +26,15 @@ def mixed() -> Iterator[EventContent]:
     yield b"bytes"
     yield {"data": "fields", "event": "custom"}
     yield event
+
+
+class ClockState(TypedDict):
+    ticks: int
+
+
+async def typed_state(request: Request[ClockState]) -> EventSourceResponse:
+    assert_type(last_event_id(request), "str | None")
+    return EventSourceResponse([ServerSentEvent(str(request.state["ticks"]))])
 
 
 async def stream(request: Request) -> StreamingResponse:

@@ -120,7 +120,7 @@ def _encode(item: EventContent) -> bytes:
     return ServerSentEvent(**item).encode()
 
 
-def last_event_id(connection: HTTPConnection) -> str | None:
+def last_event_id(connection: HTTPConnection[Any]) -> str | None:
     """The `Last-Event-ID` a reconnecting `EventSource` sends: the id of the last event it saw, or `None`."""
     return connection.headers.get("last-event-id")
 

@@ -103,3 +103,19 @@ def test_chat_message_round_trip_in_a_browser(server: Server, browser: WebDriver
     assert browser.find_element(By.ID, "chat-status").text == "connected"
     author = browser.find_element(*echoed).find_element(By.XPATH, "preceding-sibling::strong").text
     assert author.startswith("guest-")
+
+
+@pytest.mark.parametrize("server", ["uvicorn"], indirect=True)
+def test_clock_events_arrive_in_a_browser(server: Server, browser: WebDriver) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    # The clock ticks once a second: three events within the wait, with room to spare.
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(f"{server.url}/clock/")
+    assert browser.title == "Clock · Starlette demo"
+    wait.until(lambda driver: len(driver.find_elements(By.CLASS_NAME, "clock-event")) >= 3)
+    ids = [int(element.text.split()[0].lstrip("#")) for element in browser.find_elements(By.CLASS_NAME, "clock-event")]
+    assert ids[:3] == sorted(ids[:3], reverse=True)  # the newest first, ids counting up
+    assert browser.find_element(By.ID, "clock-status").text == "connected"
+    browser.get("about:blank")  # closes the EventSource, so the server can shut down
