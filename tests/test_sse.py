@@ -276,3 +276,30 @@ def test_async_iterable_without_aclose(test_client_factory: TestClientFactory) -
 
     response = test_client_factory(Starlette(routes=[Route("/", endpoint)])).get("/")
     assert parse(response.text) == [{"data": "1"}, {"data": "0"}]
+
+
+@pytest.mark.anyio
+async def test_failing_ping_ends_the_stream() -> None:
+    closed: list[bool] = []
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            yield "only"
+            await anyio.sleep_forever()
+        finally:
+            closed.append(True)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        if message.get("body") == b": ping\n\n":
+            raise OSError("connection reset")
+        sent.append(message)
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError  # pragma: no cover
+
+    await EventSourceResponse(events(), ping=0.001)({"type": "http"}, receive, send)
+    assert closed == [True]
+    assert [message.get("body") for message in sent] == [None, b"data: only\n\n"]

@@ -10,7 +10,7 @@ event it saw in the `Last-Event-ID` request header (see `last_event_id`).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, TypeAlias, Union
 
 import anyio
@@ -148,7 +148,7 @@ class EventSourceResponse(StreamingResponse):
         ValueError: `ping` is not positive.
     """
 
-    media_type = "text/event-stream"
+    media_type: str | None = "text/event-stream"
     ping: float | None
     """Seconds of silence after which a keep-alive comment is sent."""
     _last_sent: float = 0.0
@@ -186,6 +186,12 @@ class EventSourceResponse(StreamingResponse):
                 await send(message)
                 self._last_sent = anyio.current_time()
 
+        async def send_ping() -> None:
+            # Never before the start message: the first ping waits `ping` seconds, and the lock is
+            # taken first by the start. Never after the last body message: the stream is cancelled
+            # right after it, with no checkpoint between.
+            await locked_send({"type": "http.response.body", "body": _PING, "more_body": True})
+
         try:
             async with create_collapsing_task_group() as task_group:
 
@@ -195,7 +201,7 @@ class EventSourceResponse(StreamingResponse):
 
                 task_group.start_soon(until_disconnect)
                 if self.ping is not None:
-                    task_group.start_soon(self._keep_alive, locked_send, self.ping)
+                    task_group.start_soon(self._keep_alive, send_ping, self.ping, task_group.cancel_scope)
                 try:
                     await self.stream_response(locked_send)
                 except OSError:  # the server reports the disconnect by failing `send`
@@ -207,15 +213,21 @@ class EventSourceResponse(StreamingResponse):
         if self.background is not None:
             await self.background()
 
-    async def _keep_alive(self, send: Send, ping: float) -> None:
-        """Send a comment whenever nothing has been sent for `ping` seconds."""
+    async def _keep_alive(
+        self, send_ping: Callable[[], Awaitable[None]], ping: float, scope: anyio.CancelScope
+    ) -> None:
+        """Send a comment whenever nothing has been sent for `ping` seconds; stop the stream if that fails."""
         self._last_sent = anyio.current_time()
         while True:
             delay = self._last_sent + ping - anyio.current_time()
             if delay > 0:
                 await anyio.sleep(delay)
                 continue
-            await send({"type": "http.response.body", "body": _PING, "more_body": True})
+            try:
+                await send_ping()
+            except OSError:  # the client has gone
+                scope.cancel()
+                return
 
     def __repr__(self) -> str:
         """E.g. `EventSourceResponse(status_code=200, ping=15.0)`."""

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["CompressionMiddleware", "available_encodings"]
 
-logger = logging.getLogger("starlette.middleware.compression")
+_log = logging.getLogger("starlette.middleware.compression")
 
 _KNOWN_ENCODINGS: Final[tuple[str, ...]] = ("zstd", "br", "gzip")
 _DEFAULT_THREAD_MINIMUM_SIZE: Final[int] = 128 * 1024
@@ -244,7 +244,7 @@ class CompressionMiddleware:
         self.encodings = tuple(coding for coding in encodings if coding in available)
         missing = [coding for coding in encodings if coding not in available]
         if missing:
-            logger.warning(
+            _log.warning(
                 "CompressionMiddleware: %s not available (install starlette[compression]); offering %s",
                 ", ".join(missing),
                 ", ".join(self.encodings) or "no compression",
