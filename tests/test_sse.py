@@ -55,6 +55,24 @@ def test_spec_example_event_types_and_ids() -> None:
     assert parse(encoded.decode()) == [{"event": "add", "id": "42", "retry": "1000", "data": "second"}]
 
 
+def test_spec_example_ids_and_leading_spaces() -> None:
+    # The specification's example: an id, an empty id (which resets the last event id), and data
+    # keeping one of its two leading spaces ("data:  third event").
+    stream = b"".join(
+        [
+            ServerSentEvent("first event", id="1").encode(),
+            ServerSentEvent("second event", id="").encode(),
+            ServerSentEvent(" third event").encode(),
+        ]
+    )
+    assert stream == b"id: 1\ndata: first event\n\nid: \ndata: second event\n\ndata:  third event\n\n"
+    assert parse(stream.decode()) == [
+        {"id": "1", "data": "first event"},
+        {"id": "", "data": "second event"},
+        {"data": " third event"},
+    ]
+
+
 @pytest.mark.parametrize("data", ["a\r\nb", "a\rb", "a\nb"])
 def test_every_line_break_splits_data(data: str) -> None:
     assert ServerSentEvent(data).encode() == b"data: a\ndata: b\n\n"
