@@ -8,7 +8,9 @@ A small but complete site built with the typed Starlette API:
 - an HTML form, and a file upload that is measured and never stored;
 - a WebSocket chat room broadcasting to every connected client (in memory);
 - a streaming response and a download endpoint that honours `Range` requests;
-- gzip compression, and lifespan state typed with a `TypedDict`.
+- zstd, brotli or gzip compression (`CompressionMiddleware`), and lifespan state typed with a `TypedDict`;
+- a live clock over server-sent events, served by a mounted sub-app whose own lifespan
+  (run with `run_lifespan=True`) opens the clock it streams.
 
 Configuration comes from the environment:
 `DEMO_SECRET_KEY` signs the session cookie (a development default is used when unset),
@@ -39,7 +41,7 @@ from starlette.datastructures import Secret, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.compression import CompressionMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import (
@@ -52,6 +54,7 @@ from starlette.responses import (
     StreamingResponse,
 )
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.sse import EventSourceResponse, ServerSentEvent, last_event_id
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
@@ -213,6 +216,76 @@ async def lifespan(app: Starlette) -> AsyncGenerator[DemoState, None]:
         log.info("startup complete, data in %s", data_dir)
         yield {"started_at": time.time(), "items": items, "chat": ChatRoom(), "sample_file": sample_file}
     log.info("shutdown complete, removed %s", data_dir)
+
+
+# --- The clock: a mounted sub-app with a lifespan of its own ------------------------------------
+
+
+class Clock:
+    """The resource the clock app's lifespan opens: it numbers the ticks it hands out, until closed."""
+
+    def __init__(self) -> None:
+        self.opened_at = time.time()
+        self.ticks = 0
+        self.closed = False
+
+    def tick(self) -> str:
+        """The time now, as `HH:MM:SS` (UTC); counts the tick."""
+        if self.closed:
+            raise RuntimeError("the clock is closed")
+        self.ticks += 1
+        return time.strftime("%H:%M:%S", time.gmtime())
+
+
+class ClockState(TypedDict):
+    """What the clock app's lifespan yields; merged into the application's state."""
+
+    clock: Clock
+
+
+@contextlib.asynccontextmanager
+async def clock_lifespan(app: Starlette) -> AsyncGenerator[ClockState, None]:
+    """Open the clock when the application starts, close it when it stops."""
+    clock = Clock()
+    log.info("clock opened")
+    try:
+        yield {"clock": clock}
+    finally:
+        clock.closed = True
+        log.info("clock closed after %d ticks", clock.ticks)
+
+
+async def clock_page(request: Request[ClockState]) -> HTMLResponse:
+    """The live clock page; its script reads `events` with an `EventSource`."""
+    events_url = request.url.path.rstrip("/") + "/events"
+    return templates.TemplateResponse(request, "clock.html", {"events_url": events_url})
+
+
+async def clock_events(request: Request[ClockState]) -> EventSourceResponse:
+    """One `tick` event every `interval` milliseconds (`?interval=1000&count=0`, 0: forever), ids counting up.
+
+    A reconnecting `EventSource` resumes numbering after its `Last-Event-ID`.
+    """
+    interval = _int_param(request, "interval", default=1000, low=10, high=10_000) / 1000
+    count = _int_param(request, "count", default=0, low=0, high=10_000)
+    last_id = last_event_id(request)
+    first = int(last_id) + 1 if last_id is not None and last_id.isdigit() else 1
+    clock = request.state["clock"]
+
+    async def ticks() -> AsyncIterator[ServerSentEvent]:
+        number = first
+        while count == 0 or number < first + count:
+            yield ServerSentEvent(clock.tick(), event="tick", id=str(number))
+            number += 1
+            await anyio.sleep(interval)
+
+    return EventSourceResponse(ticks())
+
+
+clock_app = Starlette(
+    routes=[Route("/", clock_page, name="page"), Route("/events", clock_events, name="events")],
+    lifespan=clock_lifespan,
+)
 
 
 # --- Authentication ----------------------------------------------------------------------------
@@ -524,10 +597,11 @@ routes: list[BaseRoute] = [
     Route("/api/items/{item_id:int}", api_item, methods=["GET", "DELETE"], name="api_item"),
     Route("/api/echo", api_echo, methods=["POST"], name="api_echo", max_body_size=ECHO_LIMIT),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    Mount("/clock", app=clock_app, name="clock", run_lifespan=True),
 ]
 
 middleware: list[Middleware] = [
-    Middleware(GZipMiddleware, minimum_size=500),
+    Middleware(CompressionMiddleware, minimum_size=500),
     Middleware(SessionMiddleware, secret_key=SECRET_KEY, https_only=HTTPS_ONLY, same_site="lax"),
     Middleware(AuthenticationMiddleware, backend=SessionBackend()),
 ]

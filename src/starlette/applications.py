@@ -180,13 +180,13 @@ class Starlette:
                     return
         await stack(scope, receive, send)
 
-    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+    def mount(self, path: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:
         """Mount `app` under `path` (see `starlette.routing.Mount`)."""
-        self.router.mount(path, app=app, name=name)
+        self.router.mount(path, app=app, name=name, run_lifespan=run_lifespan)
 
-    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+    def host(self, host: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:
         """Serve the host `host` with `app` (see `starlette.routing.Host`)."""
-        self.router.host(host, app=app, name=name)
+        self.router.host(host, app=app, name=name, run_lifespan=run_lifespan)
 
     @overload
     def add_middleware(self, middleware_class: MiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None: ...

@@ -42,6 +42,7 @@ from starlette._exception_handler import (
     run_handling_exceptions,
     track_response_start,
 )
+from starlette._mounted_lifespans import with_mounted_lifespans
 from starlette._utils import get_route_path, is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import (
@@ -804,6 +805,8 @@ class Mount(BaseRoute):
             with a `path=` parameter for a path inside a mounted app.
         middleware: Middleware wrapped around the mounted app only.
         max_body_size: Caps the request body under this prefix, in bytes.
+        run_lifespan: Run the mounted app's lifespan inside the router's
+            (beyond upstream; see `docs/mounted-lifespans.md`).
 
     Raises:
         AssertionError: The path does not start with `/`, or neither `app` nor `routes` is given.
@@ -815,6 +818,8 @@ class Mount(BaseRoute):
     path_regex: re.Pattern[str]
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
+    run_lifespan: bool = False
+    """Whether the router's lifespan runs the mounted app's lifespan."""
     # Class-level default for subclasses that set their attributes without calling `__init__`.
     _literal: _Literal | None = None
 
@@ -827,8 +832,10 @@ class Mount(BaseRoute):
         *,
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
+        run_lifespan: bool = False,
     ) -> None:
         assert path == "" or path.startswith("/"), "Routed paths must start with '/'"
+        self.run_lifespan = run_lifespan
         assert app is not None or routes is not None, "Either 'app=...', or 'routes=' must be specified"
         self.path = path.rstrip("/")
         self._base_app: ASGIApp = Router(routes=routes) if app is None else app
@@ -955,6 +962,8 @@ class Host(BaseRoute):
             used when building URLs.
         app: The ASGI app serving the host, typically a `Router`.
         name: The name prefix for `url_path_for`.
+        run_lifespan: Run the app's lifespan inside the router's (beyond
+            upstream; see `docs/mounted-lifespans.md`).
 
     Raises:
         AssertionError: The host starts with `/`, or names an unknown convertor.
@@ -966,9 +975,12 @@ class Host(BaseRoute):
     host_regex: re.Pattern[str]
     host_format: str
     param_convertors: dict[str, Convertor[Any]]
+    run_lifespan: bool = False
+    """Whether the router's lifespan runs the app's lifespan."""
 
-    def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+    def __init__(self, host: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:
         assert not host.startswith("/"), "Host must not start with '/'"
+        self.run_lifespan = run_lifespan
         self.host = host
         self.app = app
         self.name = name
@@ -1481,7 +1493,7 @@ class Router:
         failure = "lifespan.startup.failed"
         await receive()
         try:
-            async with self.lifespan_context(app) as state:
+            async with with_mounted_lifespans(self.routes, self.lifespan_context, app, scope) as state:
                 if state is not None:
                     if "state" not in scope:
                         raise RuntimeError('The server does not support "state" in the lifespan scope.')
@@ -1600,13 +1612,13 @@ class Router:
         """Routers are equal when their routes are."""
         return isinstance(other, Router) and self.routes == other.routes
 
-    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+    def mount(self, path: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:
         """Append a `Mount` of `app` at `path`."""
-        self.routes.append(Mount(path, app=app, name=name))
+        self.routes.append(Mount(path, app=app, name=name, run_lifespan=run_lifespan))
 
-    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+    def host(self, host: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:
         """Append a `Host` route serving `host` with `app`."""
-        self.routes.append(Host(host, app=app, name=name))
+        self.routes.append(Host(host, app=app, name=name, run_lifespan=run_lifespan))
 
     @overload
     def add_route(

@@ -177,3 +177,19 @@ def test_docs_site_page_in_a_browser(
     if path.startswith("/api/"):
         signatures = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".doc-signature")]
         assert any(text.startswith("Route(\n    path: str,") for text in signatures), signatures
+
+
+@pytest.mark.parametrize("server", ["uvicorn"], indirect=True)
+def test_clock_events_arrive_in_a_browser(server: Server, browser: WebDriver) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    # The clock ticks once a second: three events within the wait, with room to spare.
+    wait = WebDriverWait(browser, WAIT_SECONDS)
+    browser.get(f"{server.url}/clock/")
+    assert browser.title == "Clock · Starlette demo"
+    wait.until(lambda driver: len(driver.find_elements(By.CLASS_NAME, "clock-event")) >= 3)
+    ids = [int(element.text.split()[0].lstrip("#")) for element in browser.find_elements(By.CLASS_NAME, "clock-event")]
+    assert ids[:3] == sorted(ids[:3], reverse=True)  # the newest first, ids counting up
+    assert browser.find_element(By.ID, "clock-status").text == "connected"
+    browser.get("about:blank")  # closes the EventSource, so the server can shut down
