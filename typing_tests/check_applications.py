@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
 from typing import Any, TypedDict
 
 from typing_extensions import assert_type
@@ -101,7 +101,8 @@ assert_type(app.url_path_for("homepage"), URLPath)
 as_app: ASGIApp = app
 
 app.add_route("/sync", sync_page, methods=["GET"], name="sync", include_in_schema=False)
-app.add_route("/items", Items)
+# Upstream's signature (which FastAPI overrides) takes request functions only; classes work at run time.
+app.add_route("/items", Items)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 app.mount("/sub", Router(), name="sub")
 app.host("api.example.org", Router(), name="api")
 app.add_exception_handler(500, http_error)
@@ -110,6 +111,34 @@ app.add_exception_handler(ValueError, http_error)
 app.add_exception_handler(PaymentError, payment_error)
 app.add_exception_handler(PaymentError, websocket_payment_error)
 assert_type(app.exception_handlers, dict[Any, ExceptionHandler[Any]])
+
+
+class NarrowedApp(Starlette):
+    """A subclass may narrow the attributes `Starlette.__init__` sets, as FastAPI does with `router`."""
+
+    router: NarrowedRouter
+    exception_handlers: dict[int | type[Exception], ExceptionHandler[Any]]
+
+
+class NarrowedRouter(Router):
+    """A router subclass that copies upstream's `add_route` signature: it stays a valid override."""
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        super().add_route(path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[[WebSocket], Awaitable[None]], name: str | None = None
+    ) -> None:
+        super().add_websocket_route(path, endpoint, name=name)
+
+
 app.add_middleware(ServerErrorMiddleware, debug=True)
 
 # --- rejected ---------------------------------------------------------------------------------
@@ -120,11 +149,11 @@ Starlette(middleware=[ServerErrorMiddleware])  # type: ignore[list-item]  # pyri
 Starlette(max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 Starlette(True, [])  # positional debug and routes are fine
 Starlette(True, [], [], {}, None, 10)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.add_route("/bad", 42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+app.add_route("/bad", 42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 app.add_exception_handler("404", http_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
 app.add_exception_handler(ValueError, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
 app.add_exception_handler(404, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 app.url_path_for(name="homepage")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 app.debug = "yes"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
 

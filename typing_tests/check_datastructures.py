@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import ItemsView, Iterator, KeysView, Sequence, ValuesView
-from tempfile import SpooledTemporaryFile
-from typing import IO, Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import SplitResult
 
 from typing_extensions import assert_type
@@ -178,10 +177,10 @@ params.getlist(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentTyp
 
 # --- UploadFile, FormData ---------------------------------------------------------------------
 
-with SpooledTemporaryFile(max_size=1024) as spooled:
-    upload = UploadFile(spooled, size=0, filename="a.txt", headers=Headers({"content-type": "text/plain"}))
+upload = UploadFile(io.BytesIO(), size=0, filename="a.txt", headers=Headers({"content-type": "text/plain"}))
 assert_type(UploadFile(io.BytesIO()), UploadFile)
-assert_type(upload.file, IO[bytes])
+# `BinaryIO`, as upstream: code passing `upload.file` on to a `BinaryIO` parameter type-checks.
+assert_type(upload.file, BinaryIO)
 assert_type(upload.size, int | None)
 assert_type(upload.filename, str | None)
 assert_type(upload.headers, Headers)

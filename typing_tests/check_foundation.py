@@ -43,8 +43,9 @@ ok_code: int = status.HTTP_200_OK
 assert_type(status.HTTP_404_NOT_FOUND, Literal[404])
 assert_type(status.WS_1000_NORMAL_CLOSURE, Literal[1000])
 assert_type(status.HTTP_422_UNPROCESSABLE_CONTENT, Literal[422])
-# Pre-RFC 9110 names only resolve at runtime (with a warning); checkers flag them.
-status.HTTP_422_UNPROCESSABLE_ENTITY  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+# Pre-RFC 9110 names stay visible (code written for upstream uses them); they warn at run time.
+assert_type(status.HTTP_422_UNPROCESSABLE_ENTITY, Literal[422])
+assert_type(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, Literal[413])
 status.HTTP_999_MADE_UP  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 not_a_str: str = status.HTTP_204_NO_CONTENT  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
@@ -237,10 +238,11 @@ def check_utils(
 ) -> None:
     assert_type(get_route_path(scope), str)
     assert_type(is_async_callable(handler), bool)
+    # `TypeIs` (as upstream): the callable keeps its own signature when narrowed.
     if is_async_callable(handler):
-        assert_type(handler, Callable[..., Awaitable[Any]])
+        assert_type(handler, Callable[[int], Awaitable[str]])
     if is_async_callable(async_handler):
-        assert_type(async_handler, Callable[..., Awaitable[str]])
+        assert_type(async_handler, Callable[[int], Awaitable[str]])
     if is_async_callable(anything):
         assert_type(anything, Callable[..., Awaitable[Any]])
     get_route_path("/path")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

@@ -55,9 +55,9 @@ cors_ok = Middleware(
     expose_headers=["X-Total"],
     max_age=60,
 )
-cors_bad_flag = Middleware(CORSMiddleware, allow_credentials="yes")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-cors_bad_age = Middleware(CORSMiddleware, max_age="10")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-cors_unknown = Middleware(CORSMiddleware, allow_everything=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+cors_bad_flag = Middleware(CORSMiddleware, allow_credentials="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+cors_bad_age = Middleware(CORSMiddleware, max_age="10")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+cors_unknown = Middleware(CORSMiddleware, allow_everything=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 
 cors = CORSMiddleware(app, allow_origins=["*"])
 assert_type(cors.allow_origins, Collection[str])
@@ -75,8 +75,8 @@ cors.is_allowed_origin(None)  # type: ignore[arg-type]  # pyright: ignore[report
 
 gzip_ok = Middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=("image/*",))
 gzip_positional = Middleware(GZipMiddleware, 1000, 6, 65536)
-gzip_bad_size = Middleware(GZipMiddleware, minimum_size="1kB")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-gzip_bad_types = Middleware(GZipMiddleware, exclude_content_types=["image/*"])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+gzip_bad_size = Middleware(GZipMiddleware, minimum_size="1kB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+gzip_bad_types = Middleware(GZipMiddleware, exclude_content_types=["image/*"])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 gzip_responder = GZipResponder(app, 500, 9, thread_minimum_size=1024)
 assert_type(gzip_responder.content_encoding, str)
@@ -98,8 +98,8 @@ async def use_compression(responder: IdentityResponder) -> None:
 
 sessions_ok = Middleware(SessionMiddleware, secret_key="secret", max_age=None, same_site="strict", https_only=True)
 sessions_secret = Middleware(SessionMiddleware, secret_key=Secret("secret"), domain="example.org", partitioned=True)
-sessions_no_key = Middleware(SessionMiddleware, max_age=60)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-sessions_bad_site = Middleware(SessionMiddleware, secret_key="secret", same_site="sometimes")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+sessions_no_key = Middleware(SessionMiddleware, max_age=60)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+sessions_bad_site = Middleware(SessionMiddleware, secret_key="secret", same_site="sometimes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 session = Session({"user": "alice"})
 assert_type(session.accessed, bool)
@@ -115,18 +115,18 @@ session[1] = "x"  # type: ignore[index]  # pyright: ignore[reportArgumentType]
 # -- TrustedHostMiddleware and HTTPSRedirectMiddleware -------------------------------------
 
 trusted_ok = Middleware(TrustedHostMiddleware, allowed_hosts=["example.com", "*.example.com"], www_redirect=False)
-trusted_bad = Middleware(TrustedHostMiddleware, allowed_hosts="example.com", www_redirect="no")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+trusted_bad = Middleware(TrustedHostMiddleware, allowed_hosts="example.com", www_redirect="no")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 assert_type(ENFORCE_DOMAIN_WILDCARD, str)
 assert_type(TrustedHostMiddleware(app).allowed_hosts, list[str])
 
 https_ok = Middleware(HTTPSRedirectMiddleware)
-https_bad = Middleware(HTTPSRedirectMiddleware, permanent=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+https_bad = Middleware(HTTPSRedirectMiddleware, permanent=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 
 # -- RequestBodyLimitMiddleware ------------------------------------------------------------
 
 limit_ok = Middleware(RequestBodyLimitMiddleware, max_body_size=1024 * 1024)
-limit_missing = Middleware(RequestBodyLimitMiddleware)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-limit_bad = Middleware(RequestBodyLimitMiddleware, max_body_size="1MB")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+limit_missing = Middleware(RequestBodyLimitMiddleware)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+limit_bad = Middleware(RequestBodyLimitMiddleware, max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 assert_type(MAX_BODY_SIZE_SCOPE_KEY, str)
 limit_responder = RequestBodyLimitResponder(app, 10)
 assert_type(limit_responder.content_length, "int | None")
@@ -164,7 +164,7 @@ def not_a_dispatch(request: Request) -> Response:
 dispatch: DispatchFunction = add_header
 base_subclass = Middleware(TimingMiddleware)
 base_function = Middleware(BaseHTTPMiddleware, dispatch=add_header)
-base_bad = Middleware(BaseHTTPMiddleware, dispatch=not_a_dispatch)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+base_bad = Middleware(BaseHTTPMiddleware, dispatch=not_a_dispatch)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 assert_type(BaseHTTPMiddleware(app).dispatch_func, DispatchFunction)
 
 
@@ -199,10 +199,10 @@ def on_request_error(request: Request, exc: Exception) -> Response:
 
 
 auth_ok = Middleware(AuthenticationMiddleware, backend=TokenBackend(), on_error=on_auth_error)
-auth_no_backend = Middleware(AuthenticationMiddleware)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-auth_bad_backend = Middleware(AuthenticationMiddleware, backend=object())  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+auth_no_backend = Middleware(AuthenticationMiddleware)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+auth_bad_backend = Middleware(AuthenticationMiddleware, backend=object())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 # The error handler gets any connection (websockets too), not only a `Request`.
-auth_narrow_handler = Middleware(AuthenticationMiddleware, backend=TokenBackend(), on_error=on_request_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+auth_narrow_handler = Middleware(AuthenticationMiddleware, backend=TokenBackend(), on_error=on_request_error)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 assert_type(AuthenticationMiddleware.default_on_error(HTTPConnection({"type": "http"}), Exception()), Response)
 
 # -- the stack -----------------------------------------------------------------------------
@@ -212,4 +212,4 @@ application = Starlette(
     max_body_size=10,
 )
 application.add_middleware(GZipMiddleware, minimum_size=10)
-application.add_middleware(GZipMiddleware, minimum_size=None)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+application.add_middleware(GZipMiddleware, minimum_size=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

@@ -39,12 +39,12 @@ Middleware(
 Middleware(OpenTelemetryMiddleware, tracer_provider=None, meter_provider=None)
 application = Starlette(routes=[Route("/", app)], middleware=[defaults, configured])
 
-Middleware(OpenTelemetryMiddleware, excluded_urls=1)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, excluded_urls=[1, 2])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, tracer_provider=meter_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, meter_provider=tracer_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, tracer=tracer_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Middleware(OpenTelemetryMiddleware, r"/health$")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+Middleware(OpenTelemetryMiddleware, excluded_urls=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Middleware(OpenTelemetryMiddleware, excluded_urls=[1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+Middleware(OpenTelemetryMiddleware, tracer_provider=meter_provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Middleware(OpenTelemetryMiddleware, meter_provider=tracer_provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Middleware(OpenTelemetryMiddleware, tracer=tracer_provider)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+Middleware(OpenTelemetryMiddleware, r"/health$")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 
 # --- constructed directly ------------------------------------------------------------------------
 

@@ -196,14 +196,15 @@ assert_type(router.default, ASGIApp)
 assert_type(router.middleware_stack, ASGIApp)
 assert_type(router.url_path_for("sync"), URLPath)
 router.add_route("/more", sync_endpoint, methods=["PUT"], name="more", include_in_schema=False)
-router.add_route("/more/class", Items)
+# Upstream's signature (which FastAPI overrides) takes request functions only; classes work at run time.
+router.add_route("/more/class", Items)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 router.add_route("/more/partial", functools.partial(with_option, greeting="hi"))
 router.add_websocket_route("/more/ws", websocket_endpoint, name="more_ws")
-router.add_websocket_route("/more/ws/class", Chat)
+router.add_websocket_route("/more/ws/class", Chat)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 router.mount("/more/static", ASGIInstance(), name="more_static")
 router.host("api.example.org", Router(), name="api")
-router.add_route("/bad", 42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-router.add_websocket_route("/bad", sync_endpoint)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
+router.add_route("/bad", 42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+router.add_websocket_route("/bad", sync_endpoint)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 router.mount("/bad", app=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 as_app: ASGIApp = router
 router_parts: list[ASGIApp] = [router.app, router.not_found, router.lifespan, router.middleware_stack]

@@ -14,7 +14,7 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Mu
 from ipaddress import IPv6Address
 from itertools import repeat
 from shlex import shlex
-from typing import IO, Any, Final, Literal, NamedTuple, overload
+from typing import Any, BinaryIO, Final, Literal, NamedTuple, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from typing_extensions import Self, TypedDict, TypeVar, Unpack
@@ -803,7 +803,7 @@ class UploadFile:
     is about to be) on disk, or when it is some other kind of file.
     """
 
-    file: IO[bytes]
+    file: BinaryIO
     """The underlying binary file."""
     size: int | None
     """The number of bytes written so far, or `None` if not tracked."""
@@ -814,7 +814,7 @@ class UploadFile:
 
     def __init__(
         self,
-        file: IO[bytes],
+        file: BinaryIO,
         *,
         size: int | None = None,
         filename: str | None = None,

@@ -1608,30 +1608,10 @@ class Router:
         """Append a `Host` route serving `host` with `app`."""
         self.routes.append(Host(host, app=app, name=name))
 
-    @overload
     def add_route(
         self,
         path: str,
         endpoint: _RequestEndpoint,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    @overload
-    def add_route(
-        self,
-        path: str,
-        endpoint: ASGIApp,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    def add_route(
-        self,
-        path: str,
-        endpoint: _RequestEndpoint | ASGIApp,
         methods: Collection[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
@@ -1640,13 +1620,7 @@ class Router:
         route = Route(path, endpoint=endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
         self.routes.append(route)
 
-    @overload
-    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint, name: str | None = None) -> None: ...
-
-    @overload
-    def add_websocket_route(self, path: str, endpoint: ASGIApp, name: str | None = None) -> None: ...
-
-    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint | ASGIApp, name: str | None = None) -> None:
+    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint, name: str | None = None) -> None:
         """Append a `WebSocketRoute` (see `WebSocketRoute` for the parameters)."""
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
 
