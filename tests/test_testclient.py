@@ -28,7 +28,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tests.utils import TestClientFactory
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2 as httpx
 else:
     httpx = starlette.testclient.httpx  # `httpx2` when installed, as the test client uses it
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from anyio.from_thread import BlockingPortal
 from typing_extensions import assert_type
 

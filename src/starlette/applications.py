@@ -82,8 +82,9 @@ class Starlette:
     ) -> None:
         self.debug = debug
         self.state = State()
-        self.router = Router(routes, lifespan=lifespan)
-        # Typed through a local, not on the class: a subclass may narrow the attributes.
+        # Typed through locals, not on the class: a subclass may narrow the attributes (as FastAPI does).
+        router: Router = Router(routes, lifespan=lifespan)
+        self.router = router
         handlers: dict[Any, ExceptionHandler[Any]] = {} if exception_handlers is None else dict(exception_handlers)
         self.exception_handlers = handlers
         self.user_middleware = [] if middleware is None else list(middleware)

@@ -223,9 +223,11 @@ def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
 
 # --------------------------------------------------------------------------- path templates
 
-_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-# A placeholder of a path format (the template without its convertor names).
-_FORMAT_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+"""A path parameter, `{name}` or `{name:convertor}`: group 1 is the name, group 2 the `:convertor` if any."""
+PARAM_FORMAT_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+"""A placeholder of a path format (the template without its convertor names): group 1 is the name."""
+_FORMAT_PARAM = PARAM_FORMAT_REGEX
 # `//host` and `/\host` are read as another host by browsers: built paths never start so.
 _HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
 
@@ -290,8 +292,8 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
     param_convertors: dict[str, Convertor[Any]] = {}
     duplicated: set[str] = set()
     end = 0
-    for param in _PARAM.finditer(path):
-        name, convertor_type = param.group(1), param.group(2) or "str"
+    for param in PARAM_REGEX.finditer(path):
+        name, convertor_type = param.group(1), (param.group(2) or ":str")[1:]
         if convertor_type not in CONVERTOR_TYPES:
             raise AssertionError(f"Unknown path convertor '{convertor_type}'")
         convertor = CONVERTOR_TYPES[convertor_type]
