@@ -1,22 +1,17 @@
 """Compare this package's public API with upstream Starlette 1.10.0 using griffe.
 
-Upstream is installed into a throwaway environment (`.venvs/upstream`, git-ignored)
-only to be loaded by griffe, never copied. The step fails on every breaking change
+Upstream is installed into a throwaway environment (see `_upstream.py`) only to
+be loaded by griffe, never copied. The step fails on every breaking change
 griffe finds that is not in `ALLOWED` below, each entry with its reason.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import griffe
-
-ROOT = Path(__file__).resolve().parent.parent
-UPSTREAM_ENV = ROOT / ".venvs" / "upstream"
-UPSTREAM = "starlette[full]==1.10.0"
+from _upstream import ROOT, ensure_upstream_env, site_packages
 
 # Breaking changes accepted, keyed by griffe's explanation with the location stripped.
 _SAME_SENTINEL = "the same sentinel object, named through httpx2's public `USE_CLIENT_DEFAULT`"
@@ -47,22 +42,6 @@ ALLOWED: dict[str, str] = {
 }
 
 
-def ensure_upstream() -> Path:
-    """Install upstream into the throwaway environment if it is not there; return its site-packages."""
-    python = UPSTREAM_ENV / "bin" / "python"
-    uv = ROOT / ".tools" / "bin" / "uv"
-    if not python.exists():
-        subprocess.run([uv, "venv", "-q", "--python", sys.executable, UPSTREAM_ENV], check=True)
-    subprocess.run([uv, "pip", "install", "-q", "--python", python, UPSTREAM], check=True)
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return Path(site)
-
-
 def describe(breakage: griffe.Breakage) -> str:
     """griffe's one-line explanation, without colours or the file's location."""
     line = _ANSI.sub("", breakage.explain())
@@ -75,7 +54,7 @@ _LOCATION = re.compile(r"^\S+:\d+: ")
 
 def main() -> int:
     """Report the breaking changes from upstream to this package; 1 if any is not allowed."""
-    old = griffe.load("starlette", search_paths=[ensure_upstream()], try_relative_path=False)
+    old = griffe.load("starlette", search_paths=[site_packages(ensure_upstream_env())], try_relative_path=False)
     new = griffe.load("starlette", search_paths=[ROOT / "src"], try_relative_path=False)
     unexpected = 0
     for breakage in griffe.find_breaking_changes(old, new):

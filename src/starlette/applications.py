@@ -85,7 +85,8 @@ class Starlette:
         # Typed through locals, not on the class: a subclass may narrow the attributes (as FastAPI does).
         router: Router = Router(routes, lifespan=lifespan)
         self.router = router
-        handlers: dict[Any, ExceptionHandler[Any]] = {} if exception_handlers is None else dict(exception_handlers)
+        # `dict[Any, Any]`, as mypy infers upstream's: FastAPI narrows it to HTTP handlers only.
+        handlers: dict[Any, Any] = {} if exception_handlers is None else dict(exception_handlers)
         self.exception_handlers = handlers
         self.user_middleware = [] if middleware is None else list(middleware)
         self.middleware_stack = None
