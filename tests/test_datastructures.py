@@ -905,7 +905,7 @@ def thread_calls(monkeypatch: pytest.MonkeyPatch) -> ThreadCalls:
     original = starlette.concurrency.run_in_threadpool
 
     async def recording(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        calls.append(func.__name__)
+        calls.append(func.__name__)  # ty: ignore[missing-attribute]  # ty-only: a plain `Callable` has no `__name__` for ty; the wrapped ones are functions
         return await original(func, *args, **kwargs)
 
     monkeypatch.setattr("starlette.datastructures.run_in_threadpool", recording)

@@ -39,7 +39,7 @@ async def stateless_lifespan(app: Starlette) -> AsyncGenerator[None, None]:
 async def homepage(request: Request[AppState]) -> Response:
     assert_type(request.state["greeting"], str)
     assert_type(request.state["visits"], int)
-    request.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]
+    request.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]  # ty: ignore[invalid-typed-dict-key]
     return PlainTextResponse(request.state["greeting"])
 
 
@@ -102,7 +102,7 @@ as_app: ASGIApp = app
 
 app.add_route("/sync", sync_page, methods=["GET"], name="sync", include_in_schema=False)
 # Upstream's signature (which FastAPI overrides) takes request functions only; classes work at run time.
-app.add_route("/items", Items)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+app.add_route("/items", Items)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 app.mount("/sub", Router(), name="sub")
 app.host("api.example.org", Router(), name="api")
 app.add_exception_handler(500, http_error)
@@ -143,19 +143,19 @@ app.add_middleware(ServerErrorMiddleware, debug=True)
 
 # --- rejected ---------------------------------------------------------------------------------
 
-Starlette(debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(routes=[homepage])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-Starlette(middleware=[ServerErrorMiddleware])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-Starlette(max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Starlette(debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(routes=[homepage])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(middleware=[ServerErrorMiddleware])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 Starlette(True, [])  # positional debug and routes are fine
-Starlette(True, [], [], {}, None, 10)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.add_route("/bad", 42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-app.add_exception_handler("404", http_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_exception_handler(ValueError, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_exception_handler(404, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.url_path_for(name="homepage")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.debug = "yes"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+Starlette(True, [], [], {}, None, 10)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+app.add_route("/bad", 42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+app.add_exception_handler("404", http_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_exception_handler(ValueError, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_exception_handler(404, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+app.url_path_for(name="homepage")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+app.debug = "yes"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 # --- lifespans typed for a subclass -----------------------------------------------------------------
 
@@ -179,6 +179,6 @@ async def plain_coroutine(app: Starlette) -> None: ...
 
 MyApp(lifespan=my_lifespan)
 MyApp(lifespan=lifespan)  # a lifespan for any Starlette also fits a subclass
-Starlette(lifespan=my_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(lifespan=int_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(lifespan=plain_coroutine)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Starlette(lifespan=my_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(lifespan=int_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(lifespan=plain_coroutine)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

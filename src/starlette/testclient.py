@@ -843,7 +843,7 @@ class TestClient(httpx.Client):
             self._exit_stack = stack.pop_all()
         return self
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: Any) -> None:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants httpx's exact `__exit__` parameters; accepts the same calls
         """Run the lifespan shutdown and stop the event loop."""
         self._exit_stack.__exit__(*args)
 
