@@ -537,12 +537,13 @@ class Route(BaseRoute):
     _params_cache: _ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
-    # endpoint against the right callable type.
+    # endpoint against the right callable type. The request-function overload comes
+    # last: pyright reports a call matching neither against it, naming the parameter.
     @overload
     def __init__(
         self,
         path: str,
-        endpoint: _RequestEndpoint,
+        endpoint: ASGIApp,
         *,
         methods: Collection[str] | None = None,
         name: str | None = None,
@@ -555,7 +556,7 @@ class Route(BaseRoute):
     def __init__(
         self,
         path: str,
-        endpoint: ASGIApp,
+        endpoint: _RequestEndpoint,
         *,
         methods: Collection[str] | None = None,
         name: str | None = None,
@@ -712,6 +713,12 @@ class WebSocketRoute(BaseRoute):
     # Class-level default for subclasses that set their attributes without calling `__init__`.
     _literal: _Literal | None = None
 
+    # The websocket-function overload last, as for `Route`: pyright reports against it.
+    @overload
+    def __init__(
+        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
+    ) -> None: ...
+
     @overload
     def __init__(
         self,
@@ -720,11 +727,6 @@ class WebSocketRoute(BaseRoute):
         *,
         name: str | None = None,
         middleware: Sequence[Middleware] | None = None,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
     ) -> None: ...
 
     def __init__(
