@@ -282,10 +282,10 @@ async def test_default_protocol_members_raise() -> None:
         pass
 
     # Type checkers reject this: the protocol's members are abstract.
-    user = IncompleteUser()  # type: ignore[abstract]
+    user = IncompleteUser()  # type: ignore[abstract]  # ty: ignore[abstract-class-instantiation]
     for name in ("is_authenticated", "display_name", "identity"):
         with pytest.raises(NotImplementedError):
             getattr(user, name)
     with pytest.raises(NotImplementedError):
-        backend = IncompleteBackend()  # type: ignore[abstract]
+        backend = IncompleteBackend()  # type: ignore[abstract]  # ty: ignore[abstract-class-instantiation]
         await backend.authenticate(HTTPConnection({"type": "http"}))

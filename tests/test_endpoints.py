@@ -430,7 +430,7 @@ def test_websocket_endpoint_without_encoding(test_client_factory: TestClientFact
 
 def test_websocket_endpoint_unsupported_encoding(test_client_factory: TestClientFactory) -> None:
     class App(WebSocketEndpoint):
-        encoding = "xml"  # type: ignore[assignment]
+        encoding = "xml"  # type: ignore[assignment]  # ty: ignore[invalid-assignment]
 
     client = test_client_factory(App)
     with (

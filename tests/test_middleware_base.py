@@ -807,7 +807,7 @@ def test_app_sending_in_a_loop_sees_the_disconnect_once_discarded(test_client_fa
             assert isinstance(response, _StreamingResponse)
             body = response.body_iterator
             assert await body.__anext__() == b"chunk "
-            await body.aclose()  # type: ignore[attr-defined]  # upstream's body is an async generator
+            await body.aclose()  # type: ignore[attr-defined]  # upstream's body is an async generator  # ty: ignore[missing-attribute]
             assert [chunk async for chunk in body] == []
             return PlainTextResponse("Custom")
 

@@ -92,7 +92,7 @@ def test_handler_returning_none_falls_back_to_default(test_client_factory: TestC
     def log_only(request: Request, exc: Exception) -> None:
         logged.append(str(exc))
 
-    app = ServerErrorMiddleware(raising(ValueError("logged")), handler=log_only)  # type: ignore[arg-type]
+    app = ServerErrorMiddleware(raising(ValueError("logged")), handler=log_only)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     response = test_client_factory(app, raise_server_exceptions=False).get("/")
     assert response.status_code == 500
     assert response.text == "Internal Server Error"

@@ -1264,9 +1264,9 @@ async def test_deprecated_generator_lifespans() -> None:
         events.append("sync shutdown")
 
     with pytest.warns(StarletteDeprecationWarning) as async_record:
-        async_router = Router(lifespan=async_gen_lifespan)  # type: ignore[arg-type]
+        async_router = Router(lifespan=async_gen_lifespan)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     with pytest.warns(StarletteDeprecationWarning) as sync_record:
-        sync_router = Router(lifespan=gen_lifespan)  # type: ignore[arg-type]
+        sync_router = Router(lifespan=gen_lifespan)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     advice = "use an @contextlib.asynccontextmanager function instead"
     assert str(async_record[0].message) == f"async generator function lifespans are deprecated, {advice}"
     assert str(sync_record[0].message) == f"generator function lifespans are deprecated, {advice}"
@@ -1290,7 +1290,7 @@ async def test_deprecated_generator_lifespan_sees_shutdown_errors() -> None:
             raise
 
     with pytest.warns(StarletteDeprecationWarning):
-        router = Router(lifespan=gen_lifespan)  # type: ignore[arg-type]
+        router = Router(lifespan=gen_lifespan)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     incoming = lifespan_messages("lifespan.startup")
 
     async def receive() -> Message:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-import httpx
+import httpx2 as httpx
 import jinja2
 import pytest
 

@@ -28,7 +28,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tests.utils import TestClientFactory
 
 if TYPE_CHECKING:
-    import httpx
+    import httpx2 as httpx
 else:
     httpx = starlette.testclient.httpx  # `httpx2` when installed, as the test client uses it
 
@@ -717,7 +717,7 @@ def test_timeout_is_deprecated(test_client_factory: TestClientFactory) -> None:
 
 
 def test_event_loop_errors_are_not_server_errors() -> None:
-    client = TestClient(scope_echo_app()[1], backend="nope", raise_server_exceptions=False)  # type: ignore[arg-type]
+    client = TestClient(scope_echo_app()[1], backend="nope", raise_server_exceptions=False)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     with pytest.raises(LookupError, match="No such backend: nope"):
         client.get("/")
 
@@ -1138,9 +1138,9 @@ def test_websocket_send_and_receive(test_client_factory: TestClientFactory) -> N
 def test_websocket_session_mode_is_checked(test_client_factory: TestClientFactory) -> None:
     with test_client_factory(echo_app()).websocket_connect("/") as session:
         with pytest.raises(RuntimeError, match='The "mode" argument should be "text" or "binary".'):
-            session.send_json({}, mode="json")  # type: ignore[arg-type]
+            session.send_json({}, mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
         with pytest.raises(RuntimeError, match='The "mode" argument should be "text" or "binary".'):
-            session.receive_json(mode="json")  # type: ignore[arg-type]
+            session.receive_json(mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
 
 
 def test_websocket_session_frame_kind_mismatch(test_client_factory: TestClientFactory) -> None:

@@ -410,9 +410,9 @@ async def test_invalid_mode() -> None:
     websocket = make_websocket(server)
     await websocket.accept()
     with pytest.raises(RuntimeError, match='^The "mode" argument should be "text" or "binary".$'):
-        await websocket.receive_json(mode="json")  # type: ignore[arg-type]
+        await websocket.receive_json(mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     with pytest.raises(RuntimeError, match='^The "mode" argument should be "text" or "binary".$'):
-        await websocket.send_json({}, mode="json")  # type: ignore[arg-type]
+        await websocket.send_json({}, mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
     assert len(server.sent) == 1
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
 from typing import Any, TypedDict
 
 from typing_extensions import assert_type
@@ -39,7 +39,7 @@ async def stateless_lifespan(app: Starlette) -> AsyncGenerator[None, None]:
 async def homepage(request: Request[AppState]) -> Response:
     assert_type(request.state["greeting"], str)
     assert_type(request.state["visits"], int)
-    request.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]
+    request.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]  # ty: ignore[invalid-typed-dict-key]
     return PlainTextResponse(request.state["greeting"])
 
 
@@ -101,7 +101,8 @@ assert_type(app.url_path_for("homepage"), URLPath)
 as_app: ASGIApp = app
 
 app.add_route("/sync", sync_page, methods=["GET"], name="sync", include_in_schema=False)
-app.add_route("/items", Items)
+# Upstream's signature (which FastAPI overrides) takes request functions only; classes work at run time.
+app.add_route("/items", Items)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 app.mount("/sub", Router(), name="sub")
 app.host("api.example.org", Router(), name="api")
 app.add_exception_handler(500, http_error)
@@ -109,24 +110,52 @@ app.add_exception_handler(404, not_found)
 app.add_exception_handler(ValueError, http_error)
 app.add_exception_handler(PaymentError, payment_error)
 app.add_exception_handler(PaymentError, websocket_payment_error)
-assert_type(app.exception_handlers, dict[Any, ExceptionHandler[Any]])
+assert_type(app.exception_handlers, dict[Any, Any])
+
+
+class NarrowedApp(Starlette):
+    """A subclass may narrow the attributes `Starlette.__init__` sets, as FastAPI does with `router`."""
+
+    router: NarrowedRouter
+    exception_handlers: dict[int | type[Exception], ExceptionHandler[Any]]
+
+
+class NarrowedRouter(Router):
+    """A router subclass that copies upstream's `add_route` signature: it stays a valid override."""
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[[Request], Awaitable[Response] | Response],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        super().add_route(path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[[WebSocket], Awaitable[None]], name: str | None = None
+    ) -> None:
+        super().add_websocket_route(path, endpoint, name=name)
+
+
 app.add_middleware(ServerErrorMiddleware, debug=True)
 
 # --- rejected ---------------------------------------------------------------------------------
 
-Starlette(debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(routes=[homepage])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-Starlette(middleware=[ServerErrorMiddleware])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-Starlette(max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Starlette(debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(routes=[homepage])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(middleware=[ServerErrorMiddleware])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(max_body_size="1MB")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 Starlette(True, [])  # positional debug and routes are fine
-Starlette(True, [], [], {}, None, 10)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.add_route("/bad", 42)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_exception_handler("404", http_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_exception_handler(ValueError, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_exception_handler(404, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-app.url_path_for(name="homepage")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-app.debug = "yes"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+Starlette(True, [], [], {}, None, 10)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+app.add_route("/bad", 42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+app.add_exception_handler("404", http_error)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_exception_handler(ValueError, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_exception_handler(404, payment_error)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+app.add_middleware(ServerErrorMiddleware, debugging=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+app.url_path_for(name="homepage")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+app.debug = "yes"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 # --- lifespans typed for a subclass -----------------------------------------------------------------
 
@@ -150,6 +179,6 @@ async def plain_coroutine(app: Starlette) -> None: ...
 
 MyApp(lifespan=my_lifespan)
 MyApp(lifespan=lifespan)  # a lifespan for any Starlette also fits a subclass
-Starlette(lifespan=my_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(lifespan=int_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Starlette(lifespan=plain_coroutine)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Starlette(lifespan=my_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(lifespan=int_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Starlette(lifespan=plain_coroutine)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

@@ -84,12 +84,12 @@ member: BaseUser = Member("alice")
 admin: BaseUser = Admin()
 simple: BaseUser = SimpleUser("bob")
 anonymous: BaseUser = UnauthenticatedUser()
-nameless: BaseUser = Nameless()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-half_done = HalfDone()  # type: ignore[abstract]  # pyright: ignore[reportAbstractUsage]
+nameless: BaseUser = Nameless()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+half_done = HalfDone()  # type: ignore[abstract]  # pyright: ignore[reportAbstractUsage]  # ty: ignore[abstract-class-instantiation]
 assert_type(member.display_name, str)
 assert_type(member.is_authenticated, bool)
 assert_type(SimpleUser("bob").username, str)
-SimpleUser(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+SimpleUser(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 class TokenBackend:
@@ -123,8 +123,8 @@ class WrongResultBackend:
 
 backend: AuthenticationBackend = TokenBackend()
 subclassed: AuthenticationBackend = SubclassedBackend()
-sync_backend: AuthenticationBackend = SyncBackend()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-wrong_backend: AuthenticationBackend = WrongResultBackend()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+sync_backend: AuthenticationBackend = SyncBackend()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+wrong_backend: AuthenticationBackend = WrongResultBackend()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 async def authenticate(conn: HTTPConnection) -> None:
@@ -135,9 +135,9 @@ async def authenticate(conn: HTTPConnection) -> None:
 credentials = AuthCredentials(["authenticated", "admin"])
 assert_type(credentials.scopes, list[str])
 assert_type(AuthCredentials().scopes, list[str])
-AuthCredentials("admin", "user")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+AuthCredentials("admin", "user")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
 assert_type(has_required_scope(HTTPConnection({"type": "http"}), ["admin"]), bool)
-has_required_scope(HTTPConnection({"type": "http"}), [1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+has_required_scope(HTTPConnection({"type": "http"}), [1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # -- requires keeps the decorated signature ------------------------------------------------
 
@@ -166,7 +166,7 @@ class Profile(HTTPEndpoint):
 dashboard_endpoint: Callable[[Request], Coroutine[Any, Any, Response]] = dashboard
 settings_endpoint: Callable[[Request, str], PlainTextResponse] = settings
 live_endpoint: Callable[[WebSocket], Coroutine[Any, Any, None]] = live
-settings_as_async: Callable[[Request], Coroutine[Any, Any, Response]] = settings  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+settings_as_async: Callable[[Request], Coroutine[Any, Any, Response]] = settings  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 async def call_them(request: Request, websocket: WebSocket) -> None:
@@ -174,10 +174,10 @@ async def call_them(request: Request, websocket: WebSocket) -> None:
     assert_type(settings(request, section="billing"), PlainTextResponse)
     assert_type(await Profile.get(Profile({"type": "http"}, receive, send), request), Response)
     await live(websocket=websocket)
-    await dashboard(websocket)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    settings(request, 3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    settings(request, colour="red")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    await dashboard(websocket)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    settings(request, 3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    settings(request, colour="red")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
 
 
-requires(["authenticated"], status_code="403")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-requires(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+requires(["authenticated"], status_code="403")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+requires(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import ItemsView, Iterator, KeysView, Sequence, ValuesView
-from tempfile import SpooledTemporaryFile
-from typing import IO, Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import SplitResult
 
 from typing_extensions import assert_type
@@ -34,8 +33,8 @@ assert_type(address.host, str)
 assert_type(address.port, int)
 host, port = address
 assert_type(port, int)
-Address("127.0.0.1", "8000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-address.host = "other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]
+Address("127.0.0.1", "8000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+address.host = "other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 # --- URL --------------------------------------------------------------------------------------
 
@@ -63,14 +62,14 @@ assert_type(url.remove_query_params(["page", "q"]), URL)
 assert_type(url == "https://example.org/", bool)
 assert_type(str(url), str)
 url_as_str: str = str(url)
-URL(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-URL(scheme=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-URL(host="example.org")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-url.replace(port="80")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-url.replace(nope="x")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-url.remove_query_params(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-url.path = "/other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]
-not_a_str_url: str = url  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+URL(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+URL(scheme=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+URL(host="example.org")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # not for ty: ty does not yet reject an unknown keyword for `**kwargs: Unpack[TypedDict]`
+url.replace(port="80")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+url.replace(nope="x")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # not for ty: ty does not yet reject an unknown keyword for `**kwargs: Unpack[TypedDict]`
+url.remove_query_params(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+url.path = "/other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
+not_a_str_url: str = url  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 class MyURL(URL):
@@ -89,16 +88,16 @@ assert_type(url_path.host, str)
 assert_type(url_path.make_absolute_url("https://example.org"), URL)
 assert_type(url_path.make_absolute_url(url), URL)
 path_as_str: str = url_path
-URLPath("/", protocol="ftp")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-url_path.make_absolute_url(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+URLPath("/", protocol="ftp")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+url_path.make_absolute_url(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # --- Secret, CommaSeparatedStrings ----------------------------------------------------------
 
 secret = Secret("value")
 assert_type(str(secret), str)
 assert_type(bool(secret), bool)
-secret_value: str = secret  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-Secret(b"value")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+secret_value: str = secret  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+Secret(b"value")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 csv = CommaSeparatedStrings("a, b")
 assert_type(CommaSeparatedStrings(["a", "b"]), CommaSeparatedStrings)
@@ -107,8 +106,8 @@ assert_type(csv[1:], list[str])
 assert_type(len(csv), int)
 assert_type(iter(csv), Iterator[str])
 as_sequence: Sequence[str] = csv
-CommaSeparatedStrings([1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-csv["a"]  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+CommaSeparatedStrings([1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+csv["a"]  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # --- ImmutableMultiDict, MultiDict ------------------------------------------------------------
 
@@ -116,7 +115,7 @@ pairs: list[tuple[str, int]] = [("a", 1), ("a", 2)]
 imd = ImmutableMultiDict(pairs)
 assert_type(imd, ImmutableMultiDict[str, int])
 assert_type(ImmutableMultiDict({"a": 1}), ImmutableMultiDict[str, int])
-assert_type(ImmutableMultiDict(a=1), ImmutableMultiDict[str, int])
+assert_type(ImmutableMultiDict(a=1), ImmutableMultiDict[str, int])  # ty: ignore[type-assertion-failure]  # ty-only: ty keeps the literal `Literal[1]` in the solved type parameter
 assert_type(ImmutableMultiDict(pairs, b=3), ImmutableMultiDict[str, int])
 assert_type(imd["a"], int)
 assert_type(imd.get("a"), int | None)
@@ -127,10 +126,10 @@ assert_type(imd.items(), ItemsView[str, int])
 assert_type(imd.multi_items(), list[tuple[str, int]])
 empty_imd: ImmutableMultiDict[str, str] = ImmutableMultiDict()
 covariant: ImmutableMultiDict[str, object] = imd  # the value type is covariant
-imd["a"] = 3  # type: ignore[index]  # pyright: ignore[reportIndexIssue]
-imd.getlist(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-imd[1]  # type: ignore[index]  # pyright: ignore[reportArgumentType]
-wrong_value: ImmutableMultiDict[str, str] = imd  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+imd["a"] = 3  # type: ignore[index]  # pyright: ignore[reportIndexIssue]  # ty: ignore[invalid-assignment]
+imd.getlist(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+imd[1]  # type: ignore[index]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+wrong_value: ImmutableMultiDict[str, str] = imd  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 md: MultiDict[str, str] = MultiDict([("a", "1")])
 untyped = MultiDict()
@@ -144,8 +143,8 @@ md.update({"c": "6"})
 md.update([("c", "7")], d="8")
 md.update(e="9")
 assert_type(md.pop("a"), str | None)
-assert_type(md.pop("a", "default"), str)
-assert_type(md.pop("a", 0), str | int)
+assert_type(md.pop("a", "default"), str)  # ty: ignore[type-assertion-failure]  # ty-only: ty adds `Unknown` for the `dict.pop` overload it cannot pick
+assert_type(md.pop("a", 0), str | int)  # ty: ignore[type-assertion-failure]  # ty-only: ty keeps the default's literal type (`Literal[0]`)
 assert_type(md.popitem(), tuple[str, str])
 assert_type(md.poplist("a"), list[str])
 assert_type(md.setdefault("a", "x"), str)
@@ -153,13 +152,13 @@ optional_md: MultiDict[str, str | None] = MultiDict()
 assert_type(optional_md.setdefault("a"), str | None)
 md.clear()
 immutable_view: ImmutableMultiDict[str, str] = md
-md["a"] = 1  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
-md.append(1, "x")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-md.setlist("a", [1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-md.update({"a": 1})  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-md.setdefault("a")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+md["a"] = 1  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-assignment]
+md.append(1, "x")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+md.setlist("a", [1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+md.update({"a": 1})  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+md.setdefault("a")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[invalid-argument-type]
 int_keys: MultiDict[int, str] = MultiDict()
-int_keys.update(a="x")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+int_keys.update(a="x")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[invalid-argument-type]
 
 # --- QueryParams ------------------------------------------------------------------------------
 
@@ -172,23 +171,23 @@ assert_type(params.get("b"), str | None)
 assert_type(params.getlist("a"), list[str])
 assert_type(params.multi_items(), list[tuple[str, str]])
 as_str_mapping: ImmutableMultiDict[str, str] = params
-QueryParams(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-params["a"] = "3"  # type: ignore[index]  # pyright: ignore[reportIndexIssue]
-params.getlist(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+QueryParams(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+params["a"] = "3"  # type: ignore[index]  # pyright: ignore[reportIndexIssue]  # ty: ignore[invalid-assignment]
+params.getlist(1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # --- UploadFile, FormData ---------------------------------------------------------------------
 
-with SpooledTemporaryFile(max_size=1024) as spooled:
-    upload = UploadFile(spooled, size=0, filename="a.txt", headers=Headers({"content-type": "text/plain"}))
+upload = UploadFile(io.BytesIO(), size=0, filename="a.txt", headers=Headers({"content-type": "text/plain"}))
 assert_type(UploadFile(io.BytesIO()), UploadFile)
-assert_type(upload.file, IO[bytes])
+# `BinaryIO`, as upstream: code passing `upload.file` on to a `BinaryIO` parameter type-checks.
+assert_type(upload.file, BinaryIO)
 assert_type(upload.size, int | None)
 assert_type(upload.filename, str | None)
 assert_type(upload.headers, Headers)
 assert_type(upload.content_type, str | None)
-UploadFile(io.StringIO())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-UploadFile(io.BytesIO(), 0)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-UploadFile(io.BytesIO(), headers={"a": "b"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+UploadFile(io.StringIO())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+UploadFile(io.BytesIO(), 0)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+UploadFile(io.BytesIO(), headers={"a": "b"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 async def use_upload(file: UploadFile) -> None:
@@ -197,8 +196,8 @@ async def use_upload(file: UploadFile) -> None:
     assert_type(await file.read(10), bytes)
     await file.seek(0)
     await file.close()
-    await file.write("text")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await file.seek("0")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    await file.write("text")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await file.seek("0")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 form = FormData([("name", "value"), ("file", upload)])
@@ -210,10 +209,10 @@ field = form["name"]
 if isinstance(field, UploadFile):
     assert_type(field, UploadFile)
 else:
-    assert_type(field, str)
-FormData({"n": 1})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-FormData(n=b"x")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-form["name"].upper()  # type: ignore[union-attr]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    assert_type(field, str)  # ty: ignore[assert-type-unspellable-subtype]  # ty-only: ty narrows to the intersection `str & ~UploadFile`
+FormData({"n": 1})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+FormData(n=b"x")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+form["name"].upper()  # type: ignore[union-attr]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]  # ty: ignore[missing-union-attribute]
 
 
 async def close_form(data: FormData) -> None:
@@ -228,7 +227,7 @@ assert_type(Headers(scope=scope), Headers)
 assert_type(headers["content-type"], str)
 assert_type(headers.get("accept"), str | None)
 assert_type(headers.get("accept", "*/*"), str)
-assert_type(headers.get("accept", 0), str | int)
+assert_type(headers.get("accept", 0), str | int)  # ty: ignore[type-assertion-failure]  # ty-only: ty keeps the default's literal type (`Literal[0]`)
 assert_type(headers.getlist("set-cookie"), list[str])
 assert_type(headers.keys(), list[str])
 assert_type(headers.values(), list[str])
@@ -236,11 +235,11 @@ assert_type(headers.items(), list[tuple[str, str]])
 assert_type(headers.raw, list[tuple[bytes, bytes]])
 assert_type(headers.mutablecopy(), MutableHeaders)
 assert_type("accept" in headers, bool)
-Headers({"a": 1})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]
-Headers(raw=[("a", "1")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-Headers(raw={b"a": b"1"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-headers["a"] = "1"  # type: ignore[index]  # pyright: ignore[reportIndexIssue]
-headers.getlist(b"a")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Headers({"a": 1})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Headers(raw=[("a", "1")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Headers(raw={b"a": b"1"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+headers["a"] = "1"  # type: ignore[index]  # pyright: ignore[reportIndexIssue]  # ty: ignore[invalid-assignment]
+headers.getlist(b"a")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 mutable = MutableHeaders({"a": "1"})
 mutable["b"] = "2"
@@ -253,10 +252,10 @@ assert_type(mutable | {"e": "5"}, MutableHeaders)
 mutable |= {"f": "6"}
 assert_type(mutable, MutableHeaders)
 mutable_as_headers: Headers = mutable
-mutable["b"] = 2  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]
-mutable.append("b", b"2")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-mutable.update([("a", "1")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-bad_merge = mutable | [("a", "1")]  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]
+mutable["b"] = 2  # type: ignore[assignment]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-assignment]
+mutable.append("b", b"2")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+mutable.update([("a", "1")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+bad_merge = mutable | [("a", "1")]  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue, reportUnknownVariableType]  # ty: ignore[unsupported-operator]
 
 # --- State ------------------------------------------------------------------------------------
 
@@ -269,8 +268,8 @@ assert_type(len(state), int)
 assert_type(list(state), list[str])
 del state.anything
 del state["key"]
-State([("a", 1)])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-state[1] = 2  # type: ignore[index]  # pyright: ignore[reportArgumentType]
+State([("a", 1)])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+state[1] = 2  # type: ignore[index]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-assignment]
 
 
 class AppState(State):
@@ -282,6 +281,6 @@ app_state = AppState({"counter": 0, "name": "app"})
 assert_type(app_state.counter, int)
 assert_type(app_state.name, str)
 app_state.counter += 1
-app_state.counter = "one"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
-app_state.name.missing_method()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+app_state.counter = "one"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
+app_state.name.missing_method()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]  # ty: ignore[missing-attribute]
 as_state: State = app_state

@@ -64,13 +64,13 @@ websocket_app: ASGIApp = Echo
 
 
 class BadEncoding(WebSocketEndpoint):
-    encoding = "xml"  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    encoding = "xml"  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 async def misuse(scope: Scope, receive: Receive, send: Send, websocket: WebSocket) -> None:
-    Homepage(scope, receive)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-    Homepage(scope, receive, send, "extra")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-    await Echo(scope, receive, send).on_disconnect(websocket, "1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await Homepage(scope, receive, send).method_not_allowed(websocket)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await Echo(scope, receive, send).on_connect(scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    Echo.encoding = "yaml"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+    Homepage(scope, receive)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+    Homepage(scope, receive, send, "extra")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+    await Echo(scope, receive, send).on_disconnect(websocket, "1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await Homepage(scope, receive, send).method_not_allowed(websocket)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await Echo(scope, receive, send).on_connect(scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    Echo.encoding = "yaml"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]

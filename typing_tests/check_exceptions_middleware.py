@@ -113,15 +113,15 @@ def wrap(request: Request, websocket: WebSocket) -> None:
 # Negative cases --------------------------------------------------------------------------------
 
 # A handler for one exception class cannot be registered for an unrelated one.
-middleware.add_exception_handler(ValueError, payment_required)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
+middleware.add_exception_handler(ValueError, payment_required)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
 # Status-code handlers receive an HTTPException, not an arbitrary exception class.
-middleware.add_exception_handler(402, payment_required)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
+middleware.add_exception_handler(402, payment_required)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
 # Keys are status codes or exception classes.
-middleware.add_exception_handler("404", not_found)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+middleware.add_exception_handler("404", not_found)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
 # A handler must take the connection and the exception.
-middleware.add_exception_handler(HTTPException, lambda: None)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]
-ExceptionMiddleware(app, debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-ServerErrorMiddleware(app, handler=42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-ServerErrorMiddleware(app, debug=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-ServerErrorMiddleware(app).generate_html("not an exception")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-wrap_app_handling_exceptions(app, "conn")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+middleware.add_exception_handler(HTTPException, lambda: None)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[no-matching-overload]
+ExceptionMiddleware(app, debug="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+ServerErrorMiddleware(app, handler=42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+ServerErrorMiddleware(app, debug=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+ServerErrorMiddleware(app).generate_html("not an exception")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+wrap_app_handling_exceptions(app, "conn")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

@@ -89,21 +89,21 @@ middleware_list: list[Middleware] = [cors, Middleware(ForeignMiddleware)]
 repr_text: str = repr(cors)
 
 # A misspelt option, a wrong option type, a missing required option, too many positionals.
-Middleware(CORSLike, allow_origin=["*"])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Middleware(CORSLike, max_age="600")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(Required)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Middleware(Required, "key", "extra")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Middleware(ForeignMiddleware, header="x")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+Middleware(CORSLike, allow_origin=["*"])  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+Middleware(CORSLike, max_age="600")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware(Required)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+Middleware(Required, "key", "extra")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+Middleware(ForeignMiddleware, header="x")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
 # Not middleware at all: no app parameter, or not returning an ASGI app.
-Middleware(int)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware("CORSLike")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
+Middleware(int)  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware("CORSLike")  # type: ignore[arg-type]  # pyright: ignore[reportCallIssue, reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # --- MiddlewareFactory ------------------------------------------------------------------------
 
 factory: MiddlewareFactory[[str]] = function_factory
 any_factory: MiddlewareFactory[...] = CORSLike
 wrapped: ASGIApp = factory(Starlette(), "/api")
-not_a_factory: MiddlewareFactory[[int]] = Required  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+not_a_factory: MiddlewareFactory[[int]] = Required  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 # --- Starlette.add_middleware ---------------------------------------------------------------------
 
@@ -111,5 +111,5 @@ app = Starlette(middleware=[cors])
 app.add_middleware(CORSLike, allow_credentials=True)
 app.add_middleware(Required, "key")
 app.add_middleware(ForeignMiddleware)
-app.add_middleware(CORSLike, allow_credential=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-app.add_middleware(Required)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+app.add_middleware(CORSLike, allow_credential=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+app.add_middleware(Required)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]

@@ -39,12 +39,12 @@ Middleware(
 Middleware(OpenTelemetryMiddleware, tracer_provider=None, meter_provider=None)
 application = Starlette(routes=[Route("/", app)], middleware=[defaults, configured])
 
-Middleware(OpenTelemetryMiddleware, excluded_urls=1)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, excluded_urls=[1, 2])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, tracer_provider=meter_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, meter_provider=tracer_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue, reportArgumentType]
-Middleware(OpenTelemetryMiddleware, tracer=tracer_provider)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Middleware(OpenTelemetryMiddleware, r"/health$")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+Middleware(OpenTelemetryMiddleware, excluded_urls=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware(OpenTelemetryMiddleware, excluded_urls=[1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware(OpenTelemetryMiddleware, tracer_provider=meter_provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware(OpenTelemetryMiddleware, meter_provider=tracer_provider)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Middleware(OpenTelemetryMiddleware, tracer=tracer_provider)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+Middleware(OpenTelemetryMiddleware, r"/health$")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
 
 # --- constructed directly ------------------------------------------------------------------------
 
@@ -59,10 +59,10 @@ async def call_it(scope: Scope, receive: Receive, send: Send) -> None:
     assert_type(await middleware(scope, receive, send), None)
 
 
-OpenTelemetryMiddleware()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-OpenTelemetryMiddleware(sync_app)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-OpenTelemetryMiddleware(app, r"/health$")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-OpenTelemetryMiddleware(app, excluded_urls=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-OpenTelemetryMiddleware(app, tracer_provider="global")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-OpenTelemetryMiddleware(app, meter_provider=trace.NoOpTracerProvider())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-middleware.app = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+OpenTelemetryMiddleware()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+OpenTelemetryMiddleware(sync_app)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+OpenTelemetryMiddleware(app, r"/health$")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+OpenTelemetryMiddleware(app, excluded_urls=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+OpenTelemetryMiddleware(app, tracer_provider="global")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+OpenTelemetryMiddleware(app, meter_provider=trace.NoOpTracerProvider())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+middleware.app = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]

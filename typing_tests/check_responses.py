@@ -45,14 +45,14 @@ response.set_cookie("session", expires=3600, path=None, domain="example.org", se
 response.set_cookie("session", expires="Thu, 01 Jan 2037 00:00:00 GMT", samesite=None, partitioned=False)
 response.delete_cookie("session", path="/", domain=None, secure=True, httponly=True, samesite="none")
 
-response.set_cookie("session", samesite="Lax")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-response.set_cookie("session", max_age="60")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-response.set_cookie("session", expires=1.5)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-response.delete_cookie("session", path=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Response(status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Response("x", headers={"x-count": 1})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]
-response.status_code = "200 OK"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
-response.body = "text"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+response.set_cookie("session", samesite="Lax")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+response.set_cookie("session", max_age="60")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+response.set_cookie("session", expires=1.5)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+response.delete_cookie("session", path=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Response(status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Response("x", headers={"x-count": 1})  # type: ignore[dict-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+response.status_code = "200 OK"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
+response.body = "text"  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 
 class CSVResponse(Response):
@@ -67,7 +67,7 @@ assert_type(csv.render([["c"]]), bytes)
 
 
 class BadRender(Response):
-    def render(self, content: Any) -> str:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+    def render(self, content: Any) -> str:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]  # ty: ignore[incompatible-method-override]
         return str(content)
 
 
@@ -82,8 +82,8 @@ json_response = JSONResponse({"a": [1, 2, None]}, status_code=201, headers={"x":
 assert_type(json_response.render({"b": 1}), bytes)
 assert_type(json_response.body, bytes | memoryview)
 
-JSONResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-JSONResponse({}, status_code=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+JSONResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+JSONResponse({}, status_code=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 class OrjsonLikeResponse(JSONResponse):
@@ -97,8 +97,8 @@ redirect = RedirectResponse("/login", status_code=303, headers={"x": "y"}, backg
 assert_type(redirect, RedirectResponse)
 RedirectResponse(URL("https://example.org/"))
 
-RedirectResponse(url=3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-RedirectResponse("/", media_type="text/html")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+RedirectResponse(url=3)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+RedirectResponse("/", media_type="text/html")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
 
 
 # --- StreamingResponse ---------------------------------------------------------------------------
@@ -130,9 +130,9 @@ async def drive(receive: Receive, send: Send) -> None:
     assert_type(await streaming({"type": "http"}, receive, send), None)
 
 
-StreamingResponse(int_chunks())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-StreamingResponse(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-StreamingResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+StreamingResponse(int_chunks())  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StreamingResponse(42)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StreamingResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
 
 
 # --- FileResponse and range errors ---------------------------------------------------------------
@@ -158,10 +158,10 @@ length, part_header = file_response.generate_multipart([(0, 10), (20, 30)], "bou
 assert_type(length, int)
 assert_type(part_header, Callable[[int, int], bytes])
 
-FileResponse(b"/etc/passwd")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-FileResponse("x", stat_result="big")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-FileResponse("x", filename=Path("x"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-file_response.generate_multipart([(0, "10")], "b", 1, "t")  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+FileResponse(b"/etc/passwd")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+FileResponse("x", stat_result="big")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+FileResponse("x", filename=Path("x"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+file_response.generate_multipart([(0, "10")], "b", 1, "t")  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 malformed = MalformedRangeHeader()
 assert_type(malformed.content, str)
@@ -169,6 +169,6 @@ MalformedRangeHeader("Only support bytes range")
 unsatisfiable = RangeNotSatisfiable(100)
 assert_type(unsatisfiable.max_size, int)
 
-MalformedRangeHeader(400)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-RangeNotSatisfiable("100")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-RangeNotSatisfiable()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+MalformedRangeHeader(400)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+RangeNotSatisfiable("100")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+RangeNotSatisfiable()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]

@@ -37,13 +37,13 @@ assert_type(schemas.get_schema(routes=routes), dict[str, Any])
 assert_type(schemas.get_endpoints(routes), list[EndpointInfo])
 assert_type(schemas.parse_docstring(list_users), dict[str, Any])
 
-SchemaGenerator()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-SchemaGenerator(["openapi"])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-schemas.get_schema(routes=["/users"])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-schemas.parse_docstring("responses: {}")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-schemas.OpenAPIResponse(routes)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-schemas.get_endpoints(routes[0])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-schemas.base_schema = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+SchemaGenerator()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+SchemaGenerator(["openapi"])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+schemas.get_schema(routes=["/users"])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+schemas.parse_docstring("responses: {}")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+schemas.OpenAPIResponse(routes)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+schemas.get_endpoints(routes[0])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+schemas.base_schema = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 # --- EndpointInfo --------------------------------------------------------------------------------
 
@@ -54,9 +54,9 @@ assert_type(info.func, Callable[..., Any])
 path, method, func = info
 assert_type(path, str)
 
-EndpointInfo("/users", "get")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-EndpointInfo("/users", 1, list_users)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-info.path = "/other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]
+EndpointInfo("/users", "get")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+EndpointInfo("/users", 1, list_users)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+info.path = "/other"  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 # --- BaseSchemaGenerator -------------------------------------------------------------------------
 
@@ -70,12 +70,12 @@ tagged = TaggedSchemaGenerator()
 assert_type(tagged.get_schema(routes), dict[str, Any])
 as_base: BaseSchemaGenerator = tagged
 assert_type(tagged.parse_docstring(list_users), dict[str, Any])
-tagged.parse_docstring(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-BaseSchemaGenerator({"openapi": "3.2.0"})  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+tagged.parse_docstring(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+BaseSchemaGenerator({"openapi": "3.2.0"})  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
 
 
 class BadGenerator(BaseSchemaGenerator):
-    def get_schema(self, routes: list[BaseRoute]) -> str:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+    def get_schema(self, routes: list[BaseRoute]) -> str:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]  # ty: ignore[incompatible-method-override]
         return ""
 
 
@@ -87,5 +87,5 @@ assert_type(response.render({"openapi": "3.0.0"}), bytes)
 assert_type(OpenAPIResponse.media_type, str | None)
 as_response: Response = response
 
-OpenAPIResponse({}, status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-OpenAPIResponse({}, headers=[("a", "b")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+OpenAPIResponse({}, status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+OpenAPIResponse({}, headers=[("a", "b")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

@@ -53,28 +53,28 @@ class CachedStaticFiles(StaticFiles):
         return response
 
 
-StaticFiles("static")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-StaticFiles(directory=b"static")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-StaticFiles(packages=[("a", "b", "c")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-StaticFiles(packages=[1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-StaticFiles(directory="static", html="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.lookup_path(Path("x"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.html = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
-static.is_not_modified({}, {})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.get_directories(directory=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.get_directories(packages=[("a", 1)])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-static.get_path("/example.txt")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.file_response("example.txt", None, scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-static.file_response("example.txt", os.stat("."), scope, status_code="404")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-StaticFiles(directory="static", follow_symlinks=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-not_a_path: PathLike = 1  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+StaticFiles("static")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+StaticFiles(directory=b"static")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StaticFiles(packages=[("a", "b", "c")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StaticFiles(packages=[1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StaticFiles(directory="static", html="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.lookup_path(Path("x"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.html = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
+static.is_not_modified({}, {})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.get_directories(directory=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.get_directories(packages=[("a", 1)])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.get_path("/example.txt")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.file_response("example.txt", None, scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+static.file_response("example.txt", os.stat("."), scope, status_code="404")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+StaticFiles(directory="static", follow_symlinks=True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[unknown-argument]
+not_a_path: PathLike = 1  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 async def misuse() -> None:
-    await static.get_response(b"example.txt", scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await static.get_response("example.txt")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-    await static.check_config(True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-    await static(scope)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    await static.get_response(b"example.txt", scope)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await static.get_response("example.txt")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+    await static.check_config(True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+    await static(scope)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
 
 
 # --- NotModifiedResponse -------------------------------------------------------------------------
@@ -84,5 +84,5 @@ assert_type(not_modified, NotModifiedResponse)
 assert_type(NotModifiedResponse.NOT_MODIFIED_HEADERS, tuple[str, ...])
 as_response: Response = not_modified
 
-NotModifiedResponse({"etag": "x"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-NotModifiedResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+NotModifiedResponse({"etag": "x"})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+NotModifiedResponse()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]

@@ -55,24 +55,24 @@ async def homepage(request: Request) -> Response:
 
 
 def negative_cases(request: Request) -> None:
-    templates.TemplateResponse("index.html", {"request": request})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    templates.TemplateResponse(request, "index.html", ["user"])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    templates.TemplateResponse(request, "index.html", status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    templates.get_template(Path("index.html"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    templates.TemplateResponse("index.html", {"request": request})  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    templates.TemplateResponse(request, "index.html", ["user"])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    templates.TemplateResponse(request, "index.html", status_code="200")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    templates.get_template(Path("index.html"))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
-Jinja2Templates(directory=b"templates")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-Jinja2Templates("templates", [app_context])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Jinja2Templates(env={"loader": None})  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
-Jinja2Templates()  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
-Jinja2Templates(directory="templates", env=jinja2.Environment())  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
-Jinja2Templates(directory=None, context_processors=[app_context])  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
-Jinja2Templates(env=None)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+Jinja2Templates(directory=b"templates")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Jinja2Templates("templates", [app_context])  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]  # ty: ignore[no-matching-overload]
+Jinja2Templates(env={"loader": None})  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Jinja2Templates()  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]  # ty: ignore[no-matching-overload]
+Jinja2Templates(directory="templates", env=jinja2.Environment())  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Jinja2Templates(directory=None, context_processors=[app_context])  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Jinja2Templates(env=None)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 async def async_context(request: Request) -> dict[str, Any]:
     return {}
 
 
-Jinja2Templates(directory="templates", context_processors=[async_context])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-templates.env = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+Jinja2Templates(directory="templates", context_processors=[async_context])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+templates.env = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
+import httpx2 as httpx
 from anyio.from_thread import BlockingPortal
 from typing_extensions import assert_type
 
@@ -36,9 +36,9 @@ as_asgi2: ASGI2App = asgi2_instance_app
 as_asgi3: ASGI3App = app
 TestClient(as_asgi2)
 TestClient(as_asgi3)
-not_asgi2: ASGI2App = app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-not_asgi3: ASGI3App = asgi2_instance_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-not_an_instance: ASGIInstance = app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+not_asgi2: ASGI2App = app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+not_asgi3: ASGI3App = asgi2_instance_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+not_an_instance: ASGIInstance = app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 
 def not_an_app(scope: Scope, receive: Receive) -> None: ...
@@ -57,8 +57,8 @@ assert_type(client.get("/", params={"q": "1"}), httpx.Response)
 assert_type(client.post("/", json={"a": 1}), httpx.Response)
 assert_type(client.request("PATCH", "/", content=b"x"), httpx.Response)
 assert_type(client.request("GET", httpx.URL("/"), headers={"x": "1"}, follow_redirects=False), httpx.Response)
-client.request("GET", 1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-client.request("GET", "/", follow_redirects="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+client.request("GET", 1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+client.request("GET", "/", follow_redirects="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 asgi2_client = TestClient(asgi2_app, backend="trio", backend_options={"strict_exception_groups": True})
 configured = TestClient(
     app,
@@ -73,12 +73,12 @@ configured = TestClient(
 )
 an_httpx_client: httpx.Client = client
 
-TestClient(not_an_app)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-TestClient(app, backend="curio")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-TestClient(app, client="testclient")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-TestClient(app, headers=[("a", "b")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-TestClient(app, root_path=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-client.app = not_an_app  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
+TestClient(not_an_app)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+TestClient(app, backend="curio")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+TestClient(app, client="testclient")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+TestClient(app, headers=[("a", "b")])  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+TestClient(app, root_path=None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+client.app = not_an_app  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 
 
 def lifespan() -> None:
@@ -108,13 +108,13 @@ def websocket_session() -> None:
         assert_type(websocket.receive_json(mode="binary"), Any)
         websocket.close(code=1001, reason="bye")
 
-        websocket.send_text(b"hello")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-        websocket.send_bytes("hello")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-        websocket.send_json({}, mode="json")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-        websocket.receive_json(mode="xml")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-        websocket.close(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    client.websocket_connect(b"/ws")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    client.websocket_connect("/ws", subprotocols=[1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+        websocket.send_text(b"hello")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+        websocket.send_bytes("hello")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+        websocket.send_json({}, mode="json")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+        websocket.receive_json(mode="xml")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+        websocket.close(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    client.websocket_connect(b"/ws")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    client.websocket_connect("/ws", subprotocols=[1])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 
 def denial() -> None:

@@ -65,9 +65,9 @@ async def keyword_only_app(*, scope: Scope, receive: Receive, send: Send) -> Non
 
 ok_function: ASGIApp = function_app
 ok_instance: ASGIApp = ClassApp()
-bad_function: ASGIApp = not_an_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-bad_object: ASGIApp = object()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-bad_keywords: ASGIApp = keyword_only_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+bad_function: ASGIApp = not_an_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+bad_object: ASGIApp = object()  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+bad_keywords: ASGIApp = keyword_only_app  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 scope: Scope = {"type": "http", "path": "/"}
 any_value: Any = scope["path"]
 message: Message = {"type": "http.request"}
@@ -75,7 +75,7 @@ message: Message = {"type": "http.request"}
 # --- The ASGI spec as TypedDicts, for middleware authors.
 
 versions: ASGIVersions = {"version": "3.0", "spec_version": "2.4"}
-bad_versions: ASGIVersions = {"version": "2.0", "spec_version": "2.4"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
+bad_versions: ASGIVersions = {"version": "2.0", "spec_version": "2.4"}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-argument-type]
 
 http_scope: HTTPScope = {
     "type": "http",
@@ -90,7 +90,7 @@ http_scope: HTTPScope = {
     "client": ("127.0.0.1", 5000),
     "server": ("127.0.0.1", 8000),
 }
-assert_type(http_scope["method"], str)
+assert_type(http_scope["method"], str)  # ty: ignore[type-assertion-failure]  # ty-only: ty keeps the literal assigned to the TypedDict key (`Literal["GET"]`)
 websocket_scope: WebSocketScope = {
     "type": "websocket",
     "asgi": versions,
@@ -105,7 +105,7 @@ websocket_scope: WebSocketScope = {
     "subprotocols": ["chat"],
 }
 lifespan_scope: LifespanScope = {"type": "lifespan", "asgi": versions, "state": {}}
-wrong_scope_type: LifespanScope = {"type": "http", "asgi": versions}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]
+wrong_scope_type: LifespanScope = {"type": "http", "asgi": versions}  # type: ignore[typeddict-item]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-argument-type]
 
 received: list[ASGIReceiveEvent] = [
     HTTPRequestEvent(type="http.request", body=b"", more_body=False),
@@ -132,8 +132,8 @@ sent: list[ASGISendEvent] = [
     LifespanShutdownCompleteEvent(type="lifespan.shutdown.complete"),
     LifespanShutdownFailedEvent(type="lifespan.shutdown.failed", message="boom"),
 ]
-missing_status = HTTPResponseStartEvent(type="http.response.start", headers=[])  # type: ignore[typeddict-item]  # pyright: ignore[reportCallIssue]
-wrong_body = HTTPResponseBodyEvent(type="http.response.body", body="text")  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]
+missing_status = HTTPResponseStartEvent(type="http.response.start", headers=[])  # type: ignore[typeddict-item]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-typed-dict-key]
+wrong_body = HTTPResponseBodyEvent(type="http.response.body", body="text")  # type: ignore[typeddict-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 
 # --- Lifespans are generic over the app type and the state they yield.
 
@@ -165,8 +165,8 @@ any_stateful: Lifespan[App] = stateful
 pinned: Lifespan[App, LifespanState] = stateful
 stateless_only: StatelessLifespan[App] = stateless
 stateful_only: StatefulLifespan[App] = stateful
-not_a_mapping: Lifespan[App] = yields_int  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
-wrong_app: Lifespan[int] = stateless  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+not_a_mapping: Lifespan[App] = yields_int  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
+wrong_app: Lifespan[int] = stateless  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 state_mapping: Mapping[str, Any] = LifespanState(counter=1)
 
 # --- Exception handler aliases are generic over the exception type.

@@ -54,22 +54,22 @@ async def chat(scope: Scope, receive: Receive, send: Send) -> None:
     assert_type(typed.state, ChatState)
     assert_type(typed.state["room"], str)
 
-    await websocket.send_text(b"bytes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await websocket.send_bytes("text")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await websocket.send_json({}, mode="json")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await websocket.receive_json(mode="xml")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await websocket.accept(headers=[("x-extra", "1")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-    await websocket.close(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    await websocket.send_denial_response(chat)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-    websocket.client_state = 1  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]
-    WebSocket(scope, receive)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-    typed.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]
+    await websocket.send_text(b"bytes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.send_bytes("text")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.send_json({}, mode="json")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.receive_json(mode="xml")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.accept(headers=[("x-extra", "1")])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.close(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await websocket.send_denial_response(chat)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    websocket.client_state = 1  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
+    WebSocket(scope, receive)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
+    typed.state["missing"]  # type: ignore[typeddict-item]  # pyright: ignore[reportGeneralTypeIssues]  # ty: ignore[invalid-typed-dict-key]
 
 
 def states() -> None:
     assert_type(WebSocketState.CONNECTED, Literal[WebSocketState.CONNECTED])
     assert_type(WebSocketState.RESPONSE.value, Literal[3])
-    WebSocketState.CLOSING  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
+    WebSocketState.CLOSING  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]  # ty: ignore[missing-attribute]
 
 
 disconnect = WebSocketDisconnect(1001, "going away")
@@ -78,12 +78,12 @@ assert_type(disconnect.reason, str)
 assert_type(WebSocketDisconnect(), WebSocketDisconnect)
 runtime_error: RuntimeError = WebSocketDisconnected("closed")
 exception: Exception = disconnect
-WebSocketDisconnect(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-WebSocketDisconnect(1000, b"reason")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-not_runtime: RuntimeError = disconnect  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+WebSocketDisconnect(code="1000")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+WebSocketDisconnect(1000, b"reason")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+not_runtime: RuntimeError = disconnect  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]  # ty: ignore[invalid-assignment]
 
 close = WebSocketClose(code=4001, reason=None)
 assert_type(close.code, int)
 assert_type(close.reason, str)
 close_app: ASGIApp = close
-WebSocketClose(reason=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+WebSocketClose(reason=1)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

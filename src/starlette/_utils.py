@@ -15,10 +15,11 @@ import sys
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeGuard, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Union, overload
 
 import anyio
 import anyio.abc
+from typing_extensions import TypeIs
 
 if sys.version_info >= (3, 11):
     from builtins import BaseExceptionGroup, ExceptionGroup
@@ -81,11 +82,11 @@ _iscoroutinefunction: Callable[[object], bool] = (
 
 
 @overload
-def is_async_callable(obj: AwaitableCallable[T]) -> TypeGuard[AwaitableCallable[T]]: ...
+def is_async_callable(obj: AwaitableCallable[T]) -> TypeIs[AwaitableCallable[T]]: ...
 
 
 @overload
-def is_async_callable(obj: object) -> TypeGuard[AwaitableCallable[Any]]: ...
+def is_async_callable(obj: object) -> TypeIs[AwaitableCallable[Any]]: ...
 
 
 def is_async_callable(obj: object) -> bool:

@@ -19,8 +19,7 @@ from starlette.datastructures import State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import (
     Middleware,
-    MiddlewareFactory,
-    _ForeignMiddlewareFactory,  # pyright: ignore[reportPrivateUsage]  # package-internal
+    _AnyMiddlewareFactory,  # pyright: ignore[reportPrivateUsage]  # package-internal
 )
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
@@ -63,10 +62,6 @@ class Starlette:
 
     state: State
     """Application-wide state (`app.state.x = ...`)."""
-    router: Router
-    """The router serving the routes."""
-    exception_handlers: dict[Any, ExceptionHandler[Any]]
-    """Handlers keyed by status code or exception class."""
     user_middleware: list[Middleware]
     """The user middleware, outermost first."""
     middleware_stack: ASGIApp | None = None
@@ -87,8 +82,12 @@ class Starlette:
     ) -> None:
         self.debug = debug
         self.state = State()
-        self.router = Router(routes, lifespan=lifespan)
-        self.exception_handlers = {} if exception_handlers is None else dict(exception_handlers)
+        # Typed through locals, not on the class: a subclass may narrow the attributes (as FastAPI does).
+        router: Router = Router(routes, lifespan=lifespan)
+        self.router = router
+        # `dict[Any, Any]`, as mypy infers upstream's: FastAPI narrows it to HTTP handlers only.
+        handlers: dict[Any, Any] = {} if exception_handlers is None else dict(exception_handlers)
+        self.exception_handlers = handlers
         self.user_middleware = [] if middleware is None else list(middleware)
         self.middleware_stack = None
         self.max_body_size = max_body_size
@@ -188,15 +187,7 @@ class Starlette:
         """Serve the host `host` with `app` (see `starlette.routing.Host`)."""
         self.router.host(host, app=app, name=name, run_lifespan=run_lifespan)
 
-    @overload
-    def add_middleware(self, middleware_class: MiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None: ...
-
-    @overload
-    def add_middleware(
-        self, middleware_class: _ForeignMiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs
-    ) -> None: ...
-
-    def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
+    def add_middleware(self, middleware_class: _AnyMiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None:
         """Add a middleware as the outermost user middleware.
 
         Raises:
@@ -232,30 +223,10 @@ class Starlette:
         """
         self.exception_handlers[exc_class_or_status_code] = handler
 
-    @overload
     def add_route(
         self,
         path: str,
         route: _RequestEndpoint,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    @overload
-    def add_route(
-        self,
-        path: str,
-        route: ASGIApp,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    def add_route(
-        self,
-        path: str,
-        route: _RequestEndpoint | ASGIApp,
         methods: Collection[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,

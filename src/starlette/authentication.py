@@ -116,14 +116,16 @@ def requires(
 
             return cast("Callable[_P, _T]", websocket_wrapper)
 
-        if is_async_callable(func):
+        # Widened first: `TypeIs` would narrow `Callable[_P, _T]` to nothing.
+        endpoint: Callable[..., Any] = func
+        if is_async_callable(endpoint):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 request = request_of(args, kwargs)
                 if not has_required_scope(request, required):
                     return denied(request)
-                return await func(*args, **kwargs)
+                return await endpoint(*args, **kwargs)
 
             return cast("Callable[_P, _T]", async_wrapper)
 

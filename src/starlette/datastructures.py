@@ -14,7 +14,7 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Mu
 from ipaddress import IPv6Address
 from itertools import repeat
 from shlex import shlex
-from typing import IO, Any, Final, Literal, NamedTuple, overload
+from typing import Any, BinaryIO, Final, Literal, NamedTuple, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from typing_extensions import Self, TypedDict, TypeVar, Unpack
@@ -552,11 +552,11 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         """
         self._set_pairs(_collect_pairs(args, kwargs))
 
-    def _set_pairs(self, pairs: list[tuple[_KeyType, _CovariantValueType]]) -> None:
+    def _set_pairs(self, pairs: list[tuple[_KeyType, _CovariantValueType]]) -> None:  # ty: ignore[invalid-generic-class]  # ty-only: ty checks variance through the invariant `list`; upstream's covariant API
         self._list = pairs
         self._dict = dict(pairs)
 
-    def getlist(self, key: _KeyType) -> list[_CovariantValueType]:
+    def getlist(self, key: _KeyType) -> list[_CovariantValueType]:  # ty: ignore[invalid-generic-class]  # ty-only: ty checks variance through the invariant `list` (a fresh copy); upstream's API
         """All values of `key`, in order (empty if the key is missing)."""
         return [item_value for item_key, item_value in self._list if item_key == key]
 
@@ -572,7 +572,7 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         """Each key with its last value."""
         return self._dict.items()
 
-    def multi_items(self) -> list[tuple[_KeyType, _CovariantValueType]]:
+    def multi_items(self) -> list[tuple[_KeyType, _CovariantValueType]]:  # ty: ignore[invalid-generic-class]  # ty-only: ty checks variance through the invariant `list` (a fresh copy); upstream's API
         """Every `(key, value)` pair, in order."""
         return list(self._list)
 
@@ -803,7 +803,7 @@ class UploadFile:
     is about to be) on disk, or when it is some other kind of file.
     """
 
-    file: IO[bytes]
+    file: BinaryIO
     """The underlying binary file."""
     size: int | None
     """The number of bytes written so far, or `None` if not tracked."""
@@ -814,7 +814,7 @@ class UploadFile:
 
     def __init__(
         self,
-        file: IO[bytes],
+        file: BinaryIO,
         *,
         size: int | None = None,
         filename: str | None = None,
@@ -1020,15 +1020,15 @@ class Headers(Mapping[str, str]):
         """The underlying list of `(name, value)` byte pairs."""
         return self._list
 
-    def keys(self) -> list[str]:  # type: ignore[override]  # upstream returns a list, repeated names included
+    def keys(self) -> list[str]:  # type: ignore[override]  # upstream returns a list, repeated names included  # ty: ignore[incompatible-method-override]
         """Every header name, in order, repeats included."""
         return [key.decode("latin-1") for key, _ in self._list]
 
-    def values(self) -> list[str]:  # type: ignore[override]  # a list, like keys()
+    def values(self) -> list[str]:  # type: ignore[override]  # a list, like keys()  # ty: ignore[incompatible-method-override]
         """Every header value, in order."""
         return [value.decode("latin-1") for _, value in self._list]
 
-    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]  # a list, like keys()
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]  # a list, like keys()  # ty: ignore[incompatible-method-override]
         """Every `(name, value)` pair, in order."""
         return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in self._list]
 
@@ -1047,7 +1047,7 @@ class Headers(Mapping[str, str]):
     def get(self, key: str, default: str) -> str: ...
     @overload
     def get(self, key: str, default: _T) -> str | _T: ...
-    def get(self, key: str, default: object = None) -> object:
+    def get(self, key: str, default: object = None) -> object:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants `Mapping.get`'s overloads; same call forms as upstream
         """The first value of the header `key`, or `default`."""
         raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
         for name, value in self._list:

@@ -339,7 +339,7 @@ def _decode_form_fields(fields: list[bytes]) -> list[tuple[str, str]]:
     text = raw.replace(b"+", b" ")
     decoded = unquote_to_bytes(text).decode("utf-8", "replace") if b"%" in text else text.decode("ascii")
     # `partition("=")[::2]` is `(name, value)`: a C-level split (checkers only see `tuple[str, ...]`).
-    return cast("list[tuple[str, str]]", [field.partition("=")[::2] for field in decoded.split("&") if field])
+    return cast("list[tuple[str, str]]", [field.partition("=")[::2] for field in decoded.split("&") if field])  # ty: ignore[redundant-cast]  # ty-only: mypy and pyright see `tuple[str, ...]` from the slice
 
 
 @dataclass

@@ -224,9 +224,11 @@ def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
 
 # --------------------------------------------------------------------------- path templates
 
-_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-# A placeholder of a path format (the template without its convertor names).
-_FORMAT_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+"""A path parameter, `{name}` or `{name:convertor}`: group 1 is the name, group 2 the `:convertor` if any."""
+PARAM_FORMAT_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+"""A placeholder of a path format (the template without its convertor names): group 1 is the name."""
+_FORMAT_PARAM = PARAM_FORMAT_REGEX
 # `//host` and `/\host` are read as another host by browsers: built paths never start so.
 _HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
 
@@ -291,8 +293,8 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
     param_convertors: dict[str, Convertor[Any]] = {}
     duplicated: set[str] = set()
     end = 0
-    for param in _PARAM.finditer(path):
-        name, convertor_type = param.group(1), param.group(2) or "str"
+    for param in PARAM_REGEX.finditer(path):
+        name, convertor_type = param.group(1), (param.group(2) or ":str")[1:]
         if convertor_type not in CONVERTOR_TYPES:
             raise AssertionError(f"Unknown path convertor '{convertor_type}'")
         convertor = CONVERTOR_TYPES[convertor_type]
@@ -536,12 +538,13 @@ class Route(BaseRoute):
     _params_cache: _ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
-    # endpoint against the right callable type.
+    # endpoint against the right callable type. The request-function overload comes
+    # last: pyright reports a call matching neither against it, naming the parameter.
     @overload
     def __init__(
         self,
         path: str,
-        endpoint: _RequestEndpoint,
+        endpoint: ASGIApp,
         *,
         methods: Collection[str] | None = None,
         name: str | None = None,
@@ -554,7 +557,7 @@ class Route(BaseRoute):
     def __init__(
         self,
         path: str,
-        endpoint: ASGIApp,
+        endpoint: _RequestEndpoint,
         *,
         methods: Collection[str] | None = None,
         name: str | None = None,
@@ -711,6 +714,12 @@ class WebSocketRoute(BaseRoute):
     # Class-level default for subclasses that set their attributes without calling `__init__`.
     _literal: _Literal | None = None
 
+    # The websocket-function overload last, as for `Route`: pyright reports against it.
+    @overload
+    def __init__(
+        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
+    ) -> None: ...
+
     @overload
     def __init__(
         self,
@@ -719,11 +728,6 @@ class WebSocketRoute(BaseRoute):
         *,
         name: str | None = None,
         middleware: Sequence[Middleware] | None = None,
-    ) -> None: ...
-
-    @overload
-    def __init__(
-        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
     ) -> None: ...
 
     def __init__(
@@ -1620,30 +1624,10 @@ class Router:
         """Append a `Host` route serving `host` with `app`."""
         self.routes.append(Host(host, app=app, name=name, run_lifespan=run_lifespan))
 
-    @overload
     def add_route(
         self,
         path: str,
         endpoint: _RequestEndpoint,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    @overload
-    def add_route(
-        self,
-        path: str,
-        endpoint: ASGIApp,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-    ) -> None: ...
-
-    def add_route(
-        self,
-        path: str,
-        endpoint: _RequestEndpoint | ASGIApp,
         methods: Collection[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
@@ -1652,13 +1636,7 @@ class Router:
         route = Route(path, endpoint=endpoint, methods=methods, name=name, include_in_schema=include_in_schema)
         self.routes.append(route)
 
-    @overload
-    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint, name: str | None = None) -> None: ...
-
-    @overload
-    def add_websocket_route(self, path: str, endpoint: ASGIApp, name: str | None = None) -> None: ...
-
-    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint | ASGIApp, name: str | None = None) -> None:
+    def add_websocket_route(self, path: str, endpoint: _WebSocketEndpoint, name: str | None = None) -> None:
         """Append a `WebSocketRoute` (see `WebSocketRoute` for the parameters)."""
         self.routes.append(WebSocketRoute(path, endpoint=endpoint, name=name))
 

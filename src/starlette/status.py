@@ -195,6 +195,16 @@ def _resolve_deprecated_name(name: str) -> int:
     return value
 
 
-if not TYPE_CHECKING:  # pragma: no branch -- always true at run time
-    # Hidden from type checkers: a typed module `__getattr__` would let every misspelt name type-check.
+if TYPE_CHECKING:
+    # Visible to checkers by name (code written against upstream uses them); a typed
+    # module `__getattr__` would instead let every misspelt name type-check.
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE: Final = 413
+    """Deprecated: use `HTTP_413_CONTENT_TOO_LARGE` (warns at run time)."""
+    HTTP_414_REQUEST_URI_TOO_LONG: Final = 414
+    """Deprecated: use `HTTP_414_URI_TOO_LONG` (warns at run time)."""
+    HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE: Final = 416
+    """Deprecated: use `HTTP_416_RANGE_NOT_SATISFIABLE` (warns at run time)."""
+    HTTP_422_UNPROCESSABLE_ENTITY: Final = 422
+    """Deprecated: use `HTTP_422_UNPROCESSABLE_CONTENT` (warns at run time)."""
+else:
     __getattr__ = _resolve_deprecated_name

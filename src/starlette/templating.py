@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, Union, overload
 
 try:
     import jinja2
+    from jinja2 import pass_context as pass_context  # re-exported, as upstream does
 except ModuleNotFoundError as _missing:
     raise ImportError("jinja2 must be installed to use Jinja2Templates") from _missing
 

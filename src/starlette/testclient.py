@@ -37,9 +37,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 if TYPE_CHECKING:
-    import httpx
-    from httpx._client import UseClientDefault
-    from httpx._types import (
+    # Typed against `httpx2`, as upstream: the `full` extra installs it and the warning below recommends it.
+    import httpx2 as httpx
+    from httpx2._client import UseClientDefault
+    from httpx2._types import (
         AuthTypes,
         CookieTypes,
         HeaderTypes,
@@ -702,6 +703,8 @@ class TestClient(httpx.Client):
     """
 
     __test__ = False
+    task: Future[None]
+    """Declared as upstream does (code may refer to it); never set."""
     portal: BlockingPortal | None = None
     """The blocking portal shared by all requests while the client is entered."""
 
@@ -840,7 +843,7 @@ class TestClient(httpx.Client):
             self._exit_stack = stack.pop_all()
         return self
 
-    def __exit__(self, *args: Any) -> None:
+    def __exit__(self, *args: Any) -> None:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants httpx's exact `__exit__` parameters; accepts the same calls
         """Run the lifespan shutdown and stop the event loop."""
         self._exit_stack.__exit__(*args)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 
-import httpx
+import httpx2 as httpx
 import pytest
 from fastapi import BackgroundTasks, FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler

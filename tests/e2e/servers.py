@@ -110,7 +110,7 @@ class Server:
         """Everything the server printed so far (stdout and stderr)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def signal(self, signum: signal.Signals) -> None:
+    def signal(self, signum: signal.Signals) -> None:  # ty: ignore[missing-attribute]  # ty-only: ty resolves `signal` to the method being defined, not the module
         """Send `signum` to the server process."""
         self.process.send_signal(signum)
 

@@ -9,7 +9,7 @@ application can build the stack later, in order, around its router.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterator
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, cast
 
 from typing_extensions import ParamSpec
 
@@ -36,22 +36,23 @@ _MiddlewareFactory = MiddlewareFactory
 """The name upstream uses for `MiddlewareFactory` (kept for code that imports it)."""
 
 
-class _ForeignASGIApp(Protocol):
-    """An ASGI app typed with another vocabulary than `starlette.types` (such as asgiref's TypedDicts)."""
+class _AnyASGIApp(Protocol):
+    """An ASGI app in any typed vocabulary: `starlette.types` or another one (such as asgiref's TypedDicts)."""
 
     def __call__(self, scope: Any, receive: Any, send: Any, /) -> Awaitable[None]: ...
 
 
-class _ForeignMiddlewareFactory(Protocol[P]):
-    """A middleware typed with another ASGI vocabulary.
+class _AnyMiddlewareFactory(Protocol[P]):
+    """What `Middleware` and `Starlette.add_middleware` accept: a middleware typed in any ASGI vocabulary.
 
-    Such a class declares its `app` with, say, asgiref's TypedDict-based scope
-    types, which `starlette.types.ASGIApp` (a plain mapping) is not assignable
-    to, although both describe the same objects at runtime. Its options are
-    still checked through `P`.
+    A third-party class may declare its `app` with, say, asgiref's TypedDict-based
+    scope types, which `starlette.types.ASGIApp` (a plain mapping) is not assignable
+    to, although both describe the same objects at runtime. One signature (not an
+    overload per vocabulary) keeps the checkers' messages precise: a mistaken
+    keyword is named as such. The options are still checked through `P`.
     """
 
-    def __call__(self, app: Any, /, *args: P.args, **kwargs: P.kwargs) -> _ForeignASGIApp: ...
+    def __call__(self, app: Any, /, *args: P.args, **kwargs: P.kwargs) -> _AnyASGIApp: ...
 
 
 class Middleware:
@@ -69,16 +70,10 @@ class Middleware:
     kwargs: dict[str, Any]
     """Keyword arguments passed to the factory."""
 
-    @overload
-    def __init__(self, cls: MiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None: ...
-
-    @overload
-    def __init__(self, cls: _ForeignMiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None: ...
-
-    def __init__(self, cls: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, cls: _AnyMiddlewareFactory[P], *args: P.args, **kwargs: P.kwargs) -> None:
         """Record `cls` and the arguments it will be called with after the wrapped app."""
         # A foreign-typed factory is structurally a `MiddlewareFactory` at runtime.
-        self.cls = cls
+        self.cls = cast(MiddlewareFactory[...], cls)
         self.args = args
         self.kwargs = kwargs
 

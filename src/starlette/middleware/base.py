@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any, Final
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
+from typing import Any, Final, TypeAlias, TypeVar, Union
 
 import anyio
 import anyio.abc
@@ -42,6 +42,14 @@ RequestResponseEndpoint = Callable[[Request], Awaitable[Response]]
 
 DispatchFunction = Callable[[Request, RequestResponseEndpoint], Awaitable[Response]]
 """The type of a `dispatch` function: `async def dispatch(request, call_next) -> Response`."""
+
+# Names upstream's module exposes, kept for code that imports them.
+T = TypeVar("T")
+"""A plain type variable."""
+BodyStreamGenerator: TypeAlias = AsyncGenerator[Union[bytes, MutableMapping[str, Any]], None]
+"""A response body stream that may also yield ASGI messages: body chunks, or messages passed through."""
+AsyncContentStream: TypeAlias = AsyncIterable[Union[str, bytes, memoryview, MutableMapping[str, Any]]]
+"""An asynchronous body stream of text, bytes or ASGI messages."""
 
 # Messages that make up the response `call_next` returns; anything else the
 # application sends (early hints, push promises) goes straight to the client.

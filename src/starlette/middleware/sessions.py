@@ -57,7 +57,7 @@ class Session(dict[str, Any]):
         self.accessed = True
         return super().__getitem__(key)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None) -> Any:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants `dict.get`'s overloads; same call forms as upstream
         """Return `session[key]`, or `default`, marking the session accessed."""
         self.accessed = True
         return super().get(key, default)
@@ -114,7 +114,7 @@ class Session(dict[str, Any]):
             self.mark_modified()
         super().clear()
 
-    def pop(self, key: str, *args: Any) -> Any:
+    def pop(self, key: str, *args: Any) -> Any:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants `dict.pop`'s overloads; same call forms as upstream
         """Remove `key` and return its value (or the default given), marking the session modified if it was there.
 
         Popping a missing key with a default leaves the session untouched (neither accessed nor modified).
@@ -148,7 +148,7 @@ class Session(dict[str, Any]):
         self.mark_modified()
         super().update(*args, **kwargs)
 
-    def __ior__(self, other: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Self:  # type: ignore[override,misc]  # any mapping or pairs, like dict.update
+    def __ior__(self, other: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Self:  # type: ignore[override,misc]  # any mapping or pairs, like dict.update  # ty: ignore[incompatible-method-override]
         """`session |= other`: update the session, marking it modified."""
         self.update(other)
         return self
