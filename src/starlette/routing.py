@@ -20,19 +20,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import itertools
-import operator
 import re
 import traceback
 import warnings
-from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Generator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from enum import Enum
 from types import TracebackType
-from typing import Any, SupportsIndex, Union, cast, overload
+from typing import Any, Union, cast, overload
 
-from typing_extensions import Self
-
+from starlette._cache import BoundedCache
 from starlette._exception_handler import (
     EXCEPTION_HANDLERS_SCOPE_KEY,
     ResponseStartTracker,
@@ -42,6 +39,7 @@ from starlette._exception_handler import (
     run_handling_exceptions,
     track_response_start,
 )
+from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import (
@@ -356,11 +354,6 @@ class _Literal:
         self.prefix = prefix
 
 
-# Routers (candidate routes) and routes (converted parameters) remember per path, for paths up to
-# this length, in tables emptied when full: bounded memory whatever paths clients send.
-_CACHED_PATH_LENGTH = 200
-_CACHE_SIZE = 1024
-
 # The built-in convertors: each converts a given text to the same immutable value every time.
 _PURE_CONVERTORS = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
 
@@ -375,7 +368,7 @@ class _ParamsCache:
     one if either is replaced). Paths are remembered only when every convertor
     is a built-in one, so that a remembered conversion is the conversion; the
     dicts it holds are never handed out, only copies. Bounded: paths up to
-    `_CACHED_PATH_LENGTH` characters, in a table emptied when full.
+    `CACHED_PATH_LENGTH` characters, in a `BoundedCache`.
     """
 
     __slots__ = ("convertors", "known", "pure", "regex")
@@ -384,7 +377,7 @@ class _ParamsCache:
         self.regex = regex
         self.convertors = convertors
         self.pure = all(type(convertor) in _PURE_CONVERTORS for convertor in convertors.values())
-        self.known: dict[str, dict[str, Any]] = {}
+        self.known: BoundedCache[str, dict[str, Any]] = BoundedCache(CACHE_SIZE)
 
     def convert(self, route_path: str) -> dict[str, Any]:
         """Match `route_path` and convert the captured parameters; `_UNMATCHED` if it does not match."""
@@ -394,10 +387,8 @@ class _ParamsCache:
             converted = match.groupdict()
             for key, value in converted.items():
                 converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
-        if self.pure and len(route_path) <= _CACHED_PATH_LENGTH:
-            if len(self.known) >= _CACHE_SIZE:
-                self.known.clear()
-            self.known[route_path] = converted
+        if self.pure and len(route_path) <= CACHED_PATH_LENGTH:
+            self.known.put(route_path, converted)
         return converted
 
 
@@ -1098,91 +1089,6 @@ def _lifespan_context(lifespan: Lifespan[Any] | None) -> Lifespan[Any]:
 
 # --------------------------------------------------------------------------- route index
 
-_version_counter = itertools.count(1)
-
-
-class _RouteList(list[BaseRoute]):
-    """The list behind `Router.routes`: a plain list that records every change.
-
-    Each mutation takes a new, never reused `version`, which is how the router
-    notices in O(1) that its index is stale.
-    """
-
-    __slots__ = ("version",)
-
-    def __init__(self, routes: Iterable[BaseRoute] = ()) -> None:
-        super().__init__(routes)
-        self.version = next(_version_counter)
-
-    def _changed(self) -> None:
-        self.version = next(_version_counter)
-
-    def append(self, route: BaseRoute, /) -> None:
-        super().append(route)
-        self._changed()
-
-    def extend(self, routes: Iterable[BaseRoute], /) -> None:
-        super().extend(routes)
-        self._changed()
-
-    def insert(self, index: SupportsIndex, route: BaseRoute, /) -> None:
-        super().insert(index, route)
-        self._changed()
-
-    def pop(self, index: SupportsIndex = -1, /) -> BaseRoute:
-        route = super().pop(index)
-        self._changed()
-        return route
-
-    def remove(self, route: BaseRoute, /) -> None:
-        super().remove(route)
-        self._changed()
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def reverse(self) -> None:
-        super().reverse()
-        self._changed()
-
-    def sort(self, *, key: Callable[[BaseRoute], Any] | None = None, reverse: bool = False) -> None:
-        # `None` is accepted at runtime; routes themselves are not orderable, so a key is needed in practice.
-        super().sort(key=cast("Callable[[BaseRoute], Any]", key), reverse=reverse)
-        self._changed()
-
-    @overload
-    def __setitem__(self, index: SupportsIndex, route: BaseRoute, /) -> None: ...
-
-    @overload
-    def __setitem__(self, index: slice, routes: Iterable[BaseRoute], /) -> None: ...
-
-    def __setitem__(self, index: SupportsIndex | slice, value: Any, /) -> None:
-        super().__setitem__(index, value)
-        self._changed()
-
-    def __delitem__(self, index: SupportsIndex | slice, /) -> None:
-        super().__delitem__(index)
-        self._changed()
-
-    def _extend_in_place(self, routes: Iterable[BaseRoute], /) -> Self:
-        super().__iadd__(routes)
-        self._changed()
-        return self
-
-    # Assigned rather than defined: mypy reports a `def __iadd__` in a list subclass
-    # as incompatible with `list.__add__`, although it is the signature `list` has.
-    __iadd__ = _extend_in_place
-
-    def __imul__(self, count: SupportsIndex, /) -> Self:
-        super().__imul__(count)
-        self._changed()
-        return self
-
-
-_UNTRACKED = _RouteList()
-"""Stands for "no tracked list" in a `_RouteIndex` built over a plain list (never routed with)."""
-
 _BUILTIN_METHODS: dict[type[BaseRoute], tuple[object, object]] = {
     cls: (vars(cls)["matches"], vars(cls)["handle"]) for cls in (Route, WebSocketRoute, Mount)
 }
@@ -1231,30 +1137,6 @@ def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
     return segments, True
 
 
-class _IndexNode:
-    """One level of the segment trie."""
-
-    __slots__ = ("ending", "literal", "passing", "wildcard")
-
-    def __init__(self) -> None:
-        self.literal: dict[str, _IndexNode] = {}
-        self.wildcard: _IndexNode | None = None
-        # Positions of routes matching paths that end at this node / that go through it.
-        self.ending: list[int] = []
-        self.passing: list[int] = []
-
-    def child(self, segment: str | None) -> _IndexNode:
-        """The node for `segment` below this one (created on first use)."""
-        if segment is None:
-            if self.wildcard is None:
-                self.wildcard = _IndexNode()
-            return self.wildcard
-        node = self.literal.get(segment)
-        if node is None:
-            node = self.literal[segment] = _IndexNode()
-        return node
-
-
 _BuiltinRoute = Union["Route", "WebSocketRoute", "Mount"]
 """The route classes the router knows the internals of."""
 
@@ -1266,9 +1148,6 @@ A child scope of `None` (with `Match.FULL`) means the match is already applied t
 
 _Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None"]
 """A route and, for a built-in route used as it is, its internal matcher and itself as such."""
-
-# Routers with this many routes or fewer are scanned in order, without walking the trie.
-_SCAN_LIMIT = 4
 
 
 def _entry(route: BaseRoute) -> _Entry:
@@ -1288,100 +1167,6 @@ def _entry(route: BaseRoute) -> _Entry:
     builtin = cast(_BuiltinRoute, route)
     matcher: _PathMatcher = builtin._enter if isinstance(builtin, (Mount, Route)) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
     return route, matcher, builtin
-
-
-class _RouteIndex:
-    """A segment trie over a snapshot of a router's routes.
-
-    `candidates(path)` returns, in their original order, every route whose
-    `matches` may return something other than `Match.NONE` for `path` (each
-    with its internal matcher, see `_entry`): the routes it leaves out are
-    exactly routes whose path regex cannot match. Small routers skip the trie.
-    """
-
-    __slots__ = ("_cache", "_depth", "_root", "_snapshot", "entries", "scan", "source", "tracked", "version")
-
-    def __init__(self, routes: list[BaseRoute]) -> None:
-        self.source = routes
-        # `tracked` is the router's own list, whose `version` tells about changes in O(1); a plain
-        # list assigned by the user is compared route by route with `_snapshot` instead.
-        self.tracked = routes if isinstance(routes, _RouteList) else _UNTRACKED
-        self.version = self.tracked.version
-        snapshot = tuple(routes)
-        self._snapshot = snapshot
-        self.entries: tuple[_Entry, ...] = tuple(_entry(route) for route in snapshot)
-        self.scan = len(snapshot) <= _SCAN_LIMIT
-        self._cache: dict[str, tuple[_Entry, ...]] = {}
-        self._root = _IndexNode()
-        self._depth = 0  # of the deepest node: later segments never change the walk
-        if self.scan:
-            return
-        for position, route in enumerate(snapshot):
-            shape = _path_shape(route)
-            if shape is None:
-                self._root.passing.append(position)
-                continue
-            segments, exact = shape
-            self._depth = max(self._depth, len(segments))
-            node = self._root
-            for segment in segments:
-                node = node.child(segment)
-            (node.ending if exact else node.passing).append(position)
-
-    def is_current(self, routes: list[BaseRoute]) -> bool:
-        """Whether the index still describes `routes`."""
-        if routes is not self.source:
-            return False
-        if self.tracked is routes:
-            return self.tracked.version == self.version
-        snapshot = self._snapshot
-        return len(routes) == len(snapshot) and all(
-            map(operator.is_, routes, snapshot)  # identity, not `==`: equal routes may differ
-        )
-
-    def candidates(self, path: str) -> tuple[_Entry, ...]:
-        """The routes that may match `path`, in routing order (remembered for short paths)."""
-        if self.scan:
-            return self.entries
-        found = self._cache.get(path)
-        if found is None:
-            found = self._find(path)
-            if len(path) <= _CACHED_PATH_LENGTH:
-                if len(self._cache) >= _CACHE_SIZE:
-                    self._cache.clear()
-                self._cache[path] = found
-        return found
-
-    def _find(self, path: str) -> tuple[_Entry, ...]:
-        """Walk the trie along the segments of `path`, collecting the routes met."""
-        if path.endswith("\n"):
-            # `$` in the path regexes also matches before a final newline: ask everyone.
-            return self.entries
-        hits: list[int] = []
-        if path.startswith("/"):
-            nodes = [self._root]
-            # At most one segment beyond the deepest node is needed (it ends the walk), so the
-            # rest of a long path stays unsplit.
-            for segment in path[1:].split("/", self._depth):
-                following: list[_IndexNode] = []
-                for node in nodes:
-                    hits += node.passing
-                    child = node.literal.get(segment)
-                    if child is not None:
-                        following.append(child)
-                    if node.wildcard is not None:
-                        following.append(node.wildcard)
-                nodes = following
-                if not nodes:
-                    break
-            for node in nodes:
-                hits += node.passing
-                hits += node.ending
-            hits.sort()
-        else:  # indexed routes all start with `/`
-            hits = self._root.passing
-        entries = self.entries
-        return tuple([entries[position] for position in hits])
 
 
 # --------------------------------------------------------------------------- router
@@ -1406,7 +1191,7 @@ class Router:
     default: ASGIApp
     lifespan_context: Lifespan[Any]
     middleware_stack: ASGIApp
-    _route_index: _RouteIndex | None = None
+    _route_index: RouteIndex[BaseRoute, _Entry] | None = None
     _routing: ASGIApp | None = None
 
     def __init__(
@@ -1419,7 +1204,7 @@ class Router:
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        self.routes = _RouteList(routes or ())
+        self.routes = RouteList[BaseRoute](routes or ())
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
         self.lifespan_context = _lifespan_context(lifespan)
@@ -1502,11 +1287,11 @@ class Router:
         else:
             await stack(scope, receive, send)
 
-    def _current_index(self) -> _RouteIndex:
+    def _current_index(self) -> RouteIndex[BaseRoute, _Entry]:
         """The route index, rebuilt if `routes` changed since it was made."""
         index = self._route_index
         if index is None or not index.is_current(self.routes):
-            index = self._route_index = _RouteIndex(self.routes)
+            index = self._route_index = RouteIndex(self.routes, _entry, _path_shape)
         return index
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
