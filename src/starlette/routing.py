@@ -30,15 +30,7 @@ from types import TracebackType
 from typing import Any, Union, cast, overload
 
 from starlette._cache import BoundedCache
-from starlette._exception_handler import (
-    EXCEPTION_HANDLERS_SCOPE_KEY,
-    ResponseStartTracker,
-    _Registries,  # pyright: ignore[reportPrivateUsage]  # package-internal
-    registered_handler,
-    respond_with_handler,
-    run_handling_exceptions,
-    track_response_start,
-)
+from starlette._exception_handler import run_handling_exceptions
 from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH, RouteIndex, RouteList
 from starlette._utils import get_route_path, is_async_callable
 from starlette.concurrency import run_in_threadpool
@@ -56,7 +48,7 @@ from starlette.exceptions import HTTPException, StarletteDeprecationWarning
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
@@ -118,11 +110,6 @@ def _as_async_endpoint(func: _RequestEndpoint) -> Callable[[Request[Any]], Await
     return call_in_threadpool
 
 
-# The response classes whose `__call__` is `Response.__call__` (unless patched).
-_STARTING_RESPONSES = frozenset({Response, PlainTextResponse, HTMLResponse, JSONResponse})
-_SEND_RESPONSE = Response.__call__
-
-
 def request_response(func: _RequestEndpoint) -> ASGIApp:
     """Turn `func(request) -> response` into an ASGI app.
 
@@ -134,45 +121,13 @@ def request_response(func: _RequestEndpoint) -> ASGIApp:
     call = _as_async_endpoint(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # The handlers registered when the request comes in: a mounted application may put its
-        # own in the scope while the request runs.
-        registries: _Registries | None = scope.get(EXCEPTION_HANDLERS_SCOPE_KEY)
         request: Request[Any] = Request(scope, receive, send)
-        try:
-            response = await call(request)
-        except Exception as exc:
-            # Nothing has been sent yet.
-            handler = registered_handler(registries, exc)
-            if handler is None:
-                raise
-            await respond_with_handler(handler, exc, scope, receive, track_response_start(send), request)
-            return
 
-        # `run_handling_exceptions`, inlined: the response may still fail, before or after it starts.
-        # (`track_response_start`, inlined for the usual `send`: the unstarted tracker of the layers above.)
-        if isinstance(send, ResponseStartTracker) and not send.args[1][0]:
-            tracking_send = send
-        else:
-            tracking_send = track_response_start(send)
-        try:
-            if type(response) in _STARTING_RESPONSES and type(response).__call__ is _SEND_RESPONSE:
-                # `Response.__call__` for HTTP, inlined. The tracker is marked at once rather
-                # than per message: the start is the first message.
-                tracking_send.args[1][0] = True
-                response_send: Send = tracking_send.args[0]
-                await response_send(
-                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-                )
-                await response_send({"type": "http.response.body", "body": response.body})
-                if response.background is not None:
-                    await response.background()
-            else:
-                await response(scope, receive, tracking_send)
-        except Exception as exc:
-            handler = registered_handler(registries, exc)
-            if handler is None:
-                raise
-            await respond_with_handler(handler, exc, scope, receive, tracking_send, request)
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await call(request)
+            await response(scope, receive, send)
+
+        await run_handling_exceptions(serve, scope, receive, send, request)
 
     return app
 
