@@ -9,7 +9,7 @@ FastAPI imports `wrap_app_handling_exceptions`, so its behaviour is kept stable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette._utils import is_async_callable
@@ -132,11 +132,12 @@ async def run_handling_exceptions(
     registries: _Registries | None = (scope if conn is None else conn.scope).get(EXCEPTION_HANDLERS_SCOPE_KEY)
     response_started = False
 
-    async def sender(message: Message) -> None:
+    def sender(message: Message) -> Awaitable[None]:
+        # Hands back `send`'s awaitable: no coroutine of its own per message.
         nonlocal response_started
         if message["type"] in _RESPONSE_START_TYPES:
             response_started = True
-        await send(message)
+        return send(message)
 
     sender.__qualname__ = _SENDER_QUALNAME
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import inspect
 import traceback
+from collections.abc import Awaitable
 
 import anyio.to_thread
 
@@ -174,11 +175,12 @@ class ServerErrorMiddleware:
 
         response_started = False
 
-        async def _send(message: Message) -> None:
+        def _send(message: Message) -> Awaitable[None]:
+            # Hands back `send`'s awaitable: no coroutine of its own per message.
             nonlocal response_started
             if message["type"] == "http.response.start":
                 response_started = True
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive, _send)
