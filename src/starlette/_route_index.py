@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import itertools
 import operator
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, SupportsIndex, TypeVar, cast, overload
 
 from typing_extensions import Self
 
 from starlette._cache import BoundedCache
+from starlette.convertors import Convertor
 
-__all__ = ["CACHED_PATH_LENGTH", "CACHE_SIZE", "RouteIndex", "RouteList"]
+__all__ = ["CACHED_PATH_LENGTH", "CACHE_SIZE", "FORMAT_PARAM", "RouteIndex", "RouteList", "path_segments"]
 
 R = TypeVar("R")
 E = TypeVar("E")
@@ -28,6 +30,20 @@ E = TypeVar("E")
 # this length, in bounded caches: bounded memory whatever paths clients send.
 CACHED_PATH_LENGTH = 200
 CACHE_SIZE = 1024
+
+# Convertor regexes known to match within one path segment (never a `/`).
+_SINGLE_SEGMENT_REGEXES = frozenset(
+    {
+        "[^/]+",
+        "[0-9]+",
+        r"[0-9]+(\.[0-9]+)?",
+        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+    }
+)
+
+
+# A placeholder of a path format (the template without its convertor names).
+FORMAT_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
 
 # Routers with this many routes or fewer are scanned in order, without walking the trie.
 SCAN_LIMIT = 4
@@ -116,6 +132,26 @@ class RouteList(list[R], Generic[R]):
 
 _UNTRACKED: RouteList[Any] = RouteList()
 """Stands for "no tracked list" in a `RouteIndex` built over a plain list (never routed with)."""
+
+
+def path_segments(path_format: str, convertors: dict[str, object]) -> tuple[list[str | None], bool]:
+    """The leading segments of the paths a `/`-rooted path format matches, for the index.
+
+    `None` stands for any one segment; the flag tells whether only paths with
+    exactly those segments match (`True`) or longer ones too (`False`, from the
+    first parameter whose convertor may match across a `/`).
+    """
+    segments: list[str | None] = []
+    for text in path_format[1:].split("/"):
+        if "{" not in text:
+            segments.append(text)
+            continue
+        for name in FORMAT_PARAM.findall(text):
+            convertor = convertors.get(name)
+            if not isinstance(convertor, Convertor) or convertor.regex not in _SINGLE_SEGMENT_REGEXES:
+                return segments, False
+        segments.append(None)
+    return segments, True
 
 
 class _Node:

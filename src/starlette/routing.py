@@ -17,34 +17,26 @@ match is written straight into the scope.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import re
 import traceback
-import warnings
-from collections.abc import Awaitable, Callable, Collection, Generator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import Enum
-from types import TracebackType
 from typing import Any, Union, cast, overload
 
-from starlette._cache import BoundedCache
 from starlette._exception_handler import run_handling_exceptions
-from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH, RouteIndex, RouteList
-from starlette._utils import get_route_path, is_async_callable
+from starlette._lifespan import lifespan_context
+from starlette._path_match import UNMATCHED, LiteralPath, ParamsCache, matches_before_newline
+from starlette._route_index import FORMAT_PARAM, RouteIndex, RouteList, path_segments
+from starlette._utils import get_route_path, is_async_callable, is_original
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import (
     CONVERTOR_TYPES,
     Convertor,
-    FloatConvertor,
-    IntegerConvertor,
-    PathConvertor,
-    StringConvertor,
-    UUIDConvertor,
 )
 from starlette.datastructures import URL, URLPath
-from starlette.exceptions import HTTPException, StarletteDeprecationWarning
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
@@ -177,8 +169,6 @@ def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
 # --------------------------------------------------------------------------- path templates
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
-# A placeholder of a path format (the template without its convertor names).
-_FORMAT_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
 # `//host` and `/\host` are read as another host by browsers: built paths never start so.
 _HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
 
@@ -210,7 +200,7 @@ def replace_params(
             used.append(key)
             return param_convertors[key].to_string(path_params[key])
 
-        path = _FORMAT_PARAM.sub(fill, path)
+        path = FORMAT_PARAM.sub(fill, path)
         for key in used:
             path_params.pop(key, None)  # a hand-written format may name a parameter twice
     if path[1:2] in _HOST_LIKE_SECOND_CHAR and path.startswith("/"):
@@ -293,60 +283,6 @@ def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
     return {**earlier, **matched}
 
 
-class _Literal:
-    """The text a parameter-free route path matches (or a mount prefix starts), and the regex it stands for.
-
-    The regex is kept to notice a `path_regex` replaced after construction, in
-    which case the route goes back to matching with its regex. For a mount,
-    `path` is the prefix followed by `/` and `prefix` the prefix alone.
-    """
-
-    __slots__ = ("path", "prefix", "regex")
-
-    def __init__(self, path: str, regex: re.Pattern[str], prefix: str = "") -> None:
-        self.path = path
-        self.regex = regex
-        self.prefix = prefix
-
-
-# The built-in convertors: each converts a given text to the same immutable value every time.
-_PURE_CONVERTORS = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
-
-_UNMATCHED: dict[str, Any] = {}
-"""What `_ParamsCache.convert` gives for a path the regex does not match (by identity)."""
-
-
-class _ParamsCache:
-    """The converted parameters of the paths a route's regex matched (and the paths it did not).
-
-    Made for one `path_regex` and `param_convertors` pair (the route makes a new
-    one if either is replaced). Paths are remembered only when every convertor
-    is a built-in one, so that a remembered conversion is the conversion; the
-    dicts it holds are never handed out, only copies. Bounded: paths up to
-    `CACHED_PATH_LENGTH` characters, in a `BoundedCache`.
-    """
-
-    __slots__ = ("convertors", "known", "pure", "regex")
-
-    def __init__(self, regex: re.Pattern[str], convertors: dict[str, Convertor[Any]]) -> None:
-        self.regex = regex
-        self.convertors = convertors
-        self.pure = all(type(convertor) in _PURE_CONVERTORS for convertor in convertors.values())
-        self.known: BoundedCache[str, dict[str, Any]] = BoundedCache(CACHE_SIZE)
-
-    def convert(self, route_path: str) -> dict[str, Any]:
-        """Match `route_path` and convert the captured parameters; `_UNMATCHED` if it does not match."""
-        match = self.regex.match(route_path)
-        converted = _UNMATCHED
-        if match is not None:
-            converted = match.groupdict()
-            for key, value in converted.items():
-                converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
-        if self.pure and len(route_path) <= CACHED_PATH_LENGTH:
-            self.known.put(route_path, converted)
-        return converted
-
-
 _FULL = Match.FULL
 _PARTIAL = Match.PARTIAL
 _NO_MATCH: tuple[Match, Scope] = (Match.NONE, {})
@@ -360,11 +296,6 @@ def _public(result: tuple[Match, Scope]) -> tuple[Match, Scope]:
     return (Match.NONE, {}) if result is _NO_MATCH else result
 
 
-def _matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
-    """Whether a literal path `regex` matches `route_path` because `$` also matches before a final newline."""
-    return route_path[-1:] == "\n" and regex.match(route_path) is not None
-
-
 def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -> dict[str, Any] | None:
     """The `path_params` of `scope` once `route` matched `route_path`; `None` if it does not match.
 
@@ -372,7 +303,7 @@ def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -
     """
     literal = route._literal  # pyright: ignore[reportPrivateUsage]  # module-internal
     if literal is not None and literal.regex is route.path_regex:
-        if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+        if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
             return None
         # The scope's own dict is reused: routes never change it, they build new ones.
         path_params: dict[str, Any] | None = scope.get("path_params")
@@ -477,8 +408,8 @@ class Route(BaseRoute):
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
     # Class-level defaults for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
-    _params_cache: _ParamsCache | None = None
+    _literal: LiteralPath | None = None
+    _params_cache: ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
     # endpoint against the right callable type.
@@ -542,7 +473,7 @@ class Route(BaseRoute):
                 self.methods.add("HEAD")
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+        self._literal = LiteralPath(path, self.path_regex) if not self.param_convertors else None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Match HTTP connections by path; `Match.PARTIAL` when the method is not allowed."""
@@ -564,7 +495,7 @@ class Route(BaseRoute):
         literal = self._literal
         path_params: dict[str, Any] | None
         if literal is not None and literal.regex is self.path_regex:
-            if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+            if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
                 return _NO_MATCH
             # The scope's own dict is reused: routes never change it, they build new ones.
             path_params = scope.get("path_params")
@@ -573,11 +504,11 @@ class Route(BaseRoute):
         else:
             cache = self._params_cache
             if cache is None or cache.regex is not self.path_regex or cache.convertors is not self.param_convertors:
-                cache = self._params_cache = _ParamsCache(self.path_regex, self.param_convertors)
+                cache = self._params_cache = ParamsCache(self.path_regex, self.param_convertors)
             converted = cache.known.get(route_path)
             if converted is None:
                 converted = cache.convert(route_path)
-            if converted is _UNMATCHED:
+            if converted is UNMATCHED:
                 return _NO_MATCH
             earlier = scope.get("path_params")
             path_params = {**earlier, **converted} if earlier else converted.copy()
@@ -609,7 +540,7 @@ class Route(BaseRoute):
         the application's handlers can render it.
         """
         if self.methods and scope["method"] not in self.methods:
-            headers = {"Allow": ", ".join(sorted(self.methods))}
+            headers = {"Allow": ", ".join(self.methods)}  # in the set's order, as upstream
             if "app" in scope:
                 raise HTTPException(status_code=405, headers=headers)
             await PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)(scope, receive, send)
@@ -654,7 +585,7 @@ class WebSocketRoute(BaseRoute):
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
     # Class-level default for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
+    _literal: LiteralPath | None = None
 
     @overload
     def __init__(
@@ -692,7 +623,7 @@ class WebSocketRoute(BaseRoute):
         self.app = _apply_middleware(app, middleware)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+        self._literal = LiteralPath(path, self.path_regex) if not self.param_convertors else None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Match websocket connections by path."""
@@ -762,7 +693,7 @@ class Mount(BaseRoute):
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
     # Class-level default for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
+    _literal: LiteralPath | None = None
 
     def __init__(
         self,
@@ -782,7 +713,7 @@ class Mount(BaseRoute):
         self.name = name
         self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
         prefix_has_params = len(self.param_convertors) > 1
-        self._literal = None if prefix_has_params else _Literal(self.path + "/", self.path_regex, self.path)
+        self._literal = None if prefix_has_params else LiteralPath(self.path + "/", self.path_regex, self.path)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -976,88 +907,12 @@ class Host(BaseRoute):
         return f"{type(self).__name__}(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
-# --------------------------------------------------------------------------- lifespan
-
-
-def _default_lifespan(app: object) -> AbstractAsyncContextManager[None]:
-    """The lifespan of a router given none: nothing to set up or tear down."""
-    return contextlib.nullcontext()
-
-
-class _AsyncLiftContextManager(AbstractAsyncContextManager[Any]):
-    """Use a sync context manager with `async with`."""
-
-    def __init__(self, manager: AbstractContextManager[Any]) -> None:
-        self._manager = manager
-
-    async def __aenter__(self) -> Any:
-        return self._manager.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool | None:
-        return self._manager.__exit__(exc_type, exc_value, traceback)
-
-
-def _wrap_generator_lifespan(
-    lifespan: Callable[[Any], Generator[Any, Any, Any]],
-) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
-    """Adapt a (deprecated) generator-function lifespan to an async context manager factory."""
-    manager_factory = contextlib.contextmanager(lifespan)
-
-    @functools.wraps(manager_factory)
-    def wrapper(app: Any) -> AbstractAsyncContextManager[Any]:
-        return _AsyncLiftContextManager(manager_factory(app))
-
-    return wrapper
-
-
-# The warnings point at `Router.__init__`, so that they are reported from (and filtered as)
-# `starlette.routing`, however the router was built.
-_LIFESPAN_WARNING_STACKLEVEL = 2
-
-
-def _lifespan_context(lifespan: Lifespan[Any] | None) -> Lifespan[Any]:
-    """The lifespan to use, adapting (with a `StarletteDeprecationWarning`) generator functions."""
-    if lifespan is None:
-        return _default_lifespan
-    if inspect.isasyncgenfunction(lifespan):
-        warnings.warn(
-            "async generator function lifespans are deprecated, "
-            "use an @contextlib.asynccontextmanager function instead",
-            StarletteDeprecationWarning,
-            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
-        )
-        return contextlib.asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        warnings.warn(
-            "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
-            StarletteDeprecationWarning,
-            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
-        )
-        return _wrap_generator_lifespan(lifespan)
-    return lifespan
-
-
 # --------------------------------------------------------------------------- route index
 
-_BUILTIN_METHODS: dict[type[BaseRoute], tuple[object, object]] = {
-    cls: (vars(cls)["matches"], vars(cls)["handle"]) for cls in (Route, WebSocketRoute, Mount)
-}
-"""The `matches` and `handle` functions of the built-in route classes, as defined here."""
-
-# Convertor regexes known to match within one path segment (never a `/`).
-_SINGLE_SEGMENT_REGEXES = frozenset(
-    {
-        "[^/]+",
-        "[0-9]+",
-        r"[0-9]+(\.[0-9]+)?",
-        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
-    }
+_ORIGINALS: tuple[tuple[type[_BuiltinRoute], tuple[object, object]], ...] = tuple(
+    (cls, (cls.matches, cls.handle)) for cls in (Route, WebSocketRoute, Mount)
 )
+"""The built-in route classes with their `matches` and `handle` functions, as defined here."""
 
 
 def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
@@ -1072,24 +927,14 @@ def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
     """
     if isinstance(route, (Route, WebSocketRoute)):
         pass
-    elif not (isinstance(route, Mount) and type(route).matches is Mount.matches):
+    elif not (isinstance(route, Mount) and is_original(type(route), "matches", Mount.matches)):
         return None
     # Subclasses set these attributes themselves (FastAPI's routes do): check what they hold.
     path_format: object = getattr(route, "path_format", None)
     convertors: object = getattr(route, "param_convertors", None)
     if not (isinstance(path_format, str) and path_format.startswith("/") and isinstance(convertors, dict)):
         return None
-    segments: list[str | None] = []
-    for text in path_format[1:].split("/"):
-        if "{" not in text:
-            segments.append(text)
-            continue
-        for name in _FORMAT_PARAM.findall(text):
-            convertor: object = cast("dict[str, object]", convertors).get(name)
-            if not isinstance(convertor, Convertor) or convertor.regex not in _SINGLE_SEGMENT_REGEXES:
-                return segments, False
-        segments.append(None)
-    return segments, True
+    return path_segments(path_format, cast("dict[str, object]", convertors))
 
 
 _BuiltinRoute = Union["Route", "WebSocketRoute", "Mount"]
@@ -1101,27 +946,29 @@ _PathMatcher = Callable[[Scope, str], "tuple[Match, Scope | None]"]
 A child scope of `None` (with `Match.FULL`) means the match is already applied to the scope.
 """
 
-_Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None"]
-"""A route and, for a built-in route used as it is, its internal matcher and itself as such."""
+_Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None", "tuple[object, object]"]
+"""A route and, for a built-in route, its internal matcher, itself as such, and its class's original
+`matches` and `handle` (the router uses the internals only while the class still has those)."""
+
+_NOT_BUILTIN = (None, None)
 
 
 def _entry(route: BaseRoute) -> _Entry:
     """Describe `route` for the router, with its internal matcher when it may bypass `matches` and `handle`.
 
-    Only for the exact built-in classes whose `matches` and `handle` are neither
-    overridden nor replaced (on the class or the instance): for those, `handle`
-    of a full match is just calling `route.app`, and `matches` is `_match_path`.
+    Only for instances of the built-in classes (subclasses included) that do not
+    replace `matches` or `handle` on the instance. Whether the class still has
+    the original methods is asked on every request (`is_original`): while it
+    does, `handle` of a full match is just calling `route.app`, and `matches`
+    is the internal matcher.
     """
-    cls = type(route)
-    if cls not in _BUILTIN_METHODS or vars(cls).get("matches") is not _BUILTIN_METHODS[cls][0]:
-        return route, None, None
-    if vars(cls).get("handle") is not _BUILTIN_METHODS[cls][1]:
-        return route, None, None
-    if "matches" in vars(route) or "handle" in vars(route):
-        return route, None, None
-    builtin = cast(_BuiltinRoute, route)
-    matcher: _PathMatcher = builtin._enter if isinstance(builtin, (Mount, Route)) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
-    return route, matcher, builtin
+    for cls, originals in _ORIGINALS:
+        if isinstance(route, cls):
+            if "matches" in vars(route) or "handle" in vars(route):
+                break
+            matcher: _PathMatcher = route._enter if isinstance(route, (Mount, Route)) else route._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
+            return route, matcher, route, originals
+    return route, None, None, _NOT_BUILTIN
 
 
 # --------------------------------------------------------------------------- router
@@ -1162,9 +1009,9 @@ class Router:
         self.routes = RouteList[BaseRoute](routes or ())
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
-        self.lifespan_context = _lifespan_context(lifespan)
+        self.lifespan_context = lifespan_context(lifespan)
         routing = self.app
-        if type(self).app is Router.app:
+        if is_original(type(self), "app", Router.app):
             # Kept to tell (by identity) that `middleware_stack` is the bare router, whose
             # routing `_dispatch` does without a coroutine of its own.
             self._routing = routing
@@ -1293,21 +1140,23 @@ class Router:
         partial: BaseRoute | None = None
         partial_scope: Scope | None = None
         child_scope: Scope | None
-        for route, match_path, builtin in index.entries if index.scan else index.candidates(route_path):
-            if match_path is None:
-                match, child_scope = route.matches(scope)
-            else:
+        candidates = index.entries if index.scan else index.candidates(route_path)
+        for route, match_path, builtin, (matches, handle) in candidates:
+            plain = match_path is not None and is_original(type(route), "matches", matches)
+            if match_path is not None and plain:
                 match, child_scope = match_path(scope, route_path)
+            else:
+                match, child_scope = route.matches(scope)
             if match is _FULL:
                 if child_scope is not None:
                     scope.update(child_scope)
                 scope["route"] = route
-                if builtin is None:
+                if builtin is None or not plain or not is_original(type(route), "handle", handle):
                     return route.handle(scope, receive, send)
                 # What `handle` does for a full match: call the app (for a mounted router, what
                 # its `__call__` does, without a coroutine of its own).
                 mounted = builtin.app
-                if type(mounted) is Router and Router.__call__ is _ROUTER_CALL:
+                if isinstance(mounted, Router) and is_original(type(mounted), "__call__", _ROUTER_CALL):
                     stack = mounted.middleware_stack
                     if stack is mounted._routing:
                         return mounted._dispatch(scope, receive, send)
@@ -1328,7 +1177,7 @@ class Router:
                 redirect_scope["path"] = redirect_scope["path"].rstrip("/")
             else:
                 redirect_scope["path"] = redirect_scope["path"] + "/"
-            for route, _, _ in index.candidates(get_route_path(redirect_scope)):
+            for route, _, _, _ in index.candidates(get_route_path(redirect_scope)):
                 match, _ = route.matches(redirect_scope)
                 if match is not Match.NONE:
                     redirect_url = URL(scope=redirect_scope)
