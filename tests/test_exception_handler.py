@@ -514,3 +514,24 @@ def test_an_accepted_websocket_keeps_the_send_it_was_given(test_client_factory: 
         assert session.receive_text() == "hi"
     assert sends[1] is sends[0]
     assert sends[0].__qualname__ == "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"
+
+
+@pytest.mark.anyio
+async def test_a_started_denial_response_is_not_followed_by_a_second_one() -> None:
+    # Upstream notes only `http.response.start`, and would start a second denial response.
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}  # never asked
+
+    async def denies_then_fails(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+        raise HTTPException(409)
+
+    scope: Scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b""}
+    with pytest.raises(RuntimeError, match="^Caught handled exception, but response already started.$"):
+        await ExceptionMiddleware(denies_then_fails)(scope, receive, send)
+    assert [message["type"] for message in sent] == ["websocket.http.response.start"]
