@@ -1,23 +1,17 @@
 from __future__ import annotations
 
+import inspect
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from starlette._exception_handler import (
-    ResponseStartTracker,
-    skip_started_trackers,
-    skip_trackers,
-    track_response_start,
-    wrap_app_handling_exceptions,
-)
+from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from tests.utils import TestClientFactory
@@ -455,43 +449,24 @@ def test_unhandled_websocket_exception_propagates(test_client_factory: TestClien
 # --- response start tracking ------------------------------------------------------------------
 
 
-@pytest.mark.anyio
-async def test_response_start_tracker() -> None:
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    tracker = track_response_start(send)
-    assert isinstance(tracker, ResponseStartTracker)
-    assert not tracker.started
-    await tracker({"type": "http.response.early_hint", "links": []})
-    assert not tracker.started
-    assert track_response_start(tracker) is tracker  # not started: shared with the layer below
-    await tracker({"type": "websocket.http.response.start", "status": 403, "headers": []})
-    assert tracker.started
-    fresh = track_response_start(tracker)  # started already: the layer below needs its own verdict
-    assert fresh is not tracker
-    assert not fresh.started
-    await fresh({"type": "http.response.start", "status": 200, "headers": []})
-    assert fresh.started
-    assert [message["type"] for message in sent] == [
-        "http.response.early_hint",
-        "websocket.http.response.start",
-        "http.response.start",
-    ]
-
-
-def test_one_tracker_per_request_through_the_layers(test_client_factory: TestClientFactory) -> None:
+def test_each_layer_hands_down_a_plain_function_named_as_upstream(test_client_factory: TestClientFactory) -> None:
+    # Instrumentation names its spans after `send.__qualname__`: it must be a stable name.
     sends: list[Send] = []
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        sends.append(send)
-        await ok_app(scope, receive, send)
+    def spying(app: ASGIApp) -> ASGIApp:
+        async def spy(scope: Scope, receive: Receive, send: Send) -> None:
+            sends.append(send)
+            await app(scope, receive, send)
 
-    stack = ServerErrorMiddleware(ExceptionMiddleware(app))
+        return spy
+
+    stack = ServerErrorMiddleware(spying(ExceptionMiddleware(spying(ok_app))))
     assert test_client_factory(stack).get("/").text == "ok"
-    assert isinstance(sends[0], ResponseStartTracker)
+    assert all(inspect.isfunction(send) for send in sends)
+    assert [send.__qualname__ for send in sends] == [
+        "ServerErrorMiddleware.__call__.<locals>._send",
+        "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender",
+    ]
 
 
 @pytest.mark.anyio
@@ -517,55 +492,13 @@ async def test_a_layer_judges_only_the_response_started_within_it() -> None:
         ("http.response.body", None),
     ]
     sent.clear()
-    stack = ServerErrorMiddleware(ExceptionMiddleware(starts_then_fails))  # one tracker shared by both
+    stack = ServerErrorMiddleware(ExceptionMiddleware(starts_then_fails))
     with pytest.raises(RuntimeError, match="^Caught handled exception, but response already started.$"):
         await stack(http_scope(), no_body, send)
     assert [message.get("status") for message in sent] == [200]
 
 
-@pytest.mark.anyio
-async def test_skipping_trackers() -> None:
-    async def send(message: Message) -> None:
-        pass
-
-    outer = track_response_start(send)
-    await outer({"type": "http.response.start", "status": 200, "headers": []})
-    inner = track_response_start(outer)
-    assert inner is not outer
-    assert skip_trackers(inner) is send
-    assert skip_started_trackers(inner) is inner  # the inner one has not seen a start: it must stay
-    await inner({"type": "http.response.start", "status": 200, "headers": []})
-    assert skip_started_trackers(inner) is send
-    assert skip_started_trackers(send) is send
-    assert skip_trackers(send) is send
-
-
-@pytest.mark.anyio
-async def test_streamed_body_goes_past_trackers_that_saw_the_start() -> None:
-    seen_by_tracker: list[str] = []
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    note_start = track_response_start(send).func
-
-    def noting_and_counting(forward: Send, started: list[bool], message: Message) -> Any:
-        seen_by_tracker.append(message["type"])
-        return note_start(forward, started, message)
-
-    async def chunks() -> AsyncIterator[bytes]:
-        yield b"a"
-        yield b"b"
-
-    spying = ResponseStartTracker(noting_and_counting, send, [False])
-    await StreamingResponse(chunks())(http_scope(asgi={"spec_version": "2.4"}), no_body, spying)
-    assert spying.started
-    assert seen_by_tracker == ["http.response.start"]
-    assert [message.get("body") for message in sent] == [None, b"a", b"b", b""]
-
-
-def test_an_accepted_websocket_sends_past_the_trackers(test_client_factory: TestClientFactory) -> None:
+def test_an_accepted_websocket_keeps_the_send_it_was_given(test_client_factory: TestClientFactory) -> None:
     sends: list[Send] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -579,6 +512,26 @@ def test_an_accepted_websocket_sends_past_the_trackers(test_client_factory: Test
     client = test_client_factory(ExceptionMiddleware(app))
     with client.websocket_connect("/") as session:
         assert session.receive_text() == "hi"
-    assert isinstance(sends[0], ResponseStartTracker)
-    assert sends[1] is skip_trackers(sends[0])
-    assert not isinstance(sends[1], ResponseStartTracker)
+    assert sends[1] is sends[0]
+    assert sends[0].__qualname__ == "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"
+
+
+@pytest.mark.anyio
+async def test_a_started_denial_response_is_not_followed_by_a_second_one() -> None:
+    # Upstream notes only `http.response.start`, and would start a second denial response.
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}  # never asked
+
+    async def denies_then_fails(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+        raise HTTPException(409)
+
+    scope: Scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b""}
+    with pytest.raises(RuntimeError, match="^Caught handled exception, but response already started.$"):
+        await ExceptionMiddleware(denies_then_fails)(scope, receive, send)
+    assert [message["type"] for message in sent] == ["websocket.http.response.start"]

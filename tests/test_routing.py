@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+import starlette._path_match
 import starlette.routing
+from starlette._route_index import CACHE_SIZE
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.convertors import Convertor, register_url_convertor
@@ -371,7 +373,7 @@ def test_route_method_not_allowed_outside_app(test_client_factory: TestClientFac
     response = test_client_factory(app).delete("/")
     assert response.status_code == 405
     assert response.text == "Method Not Allowed"
-    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
 
 
 def test_route_method_not_allowed_inside_app_goes_to_handlers(test_client_factory: TestClientFactory) -> None:
@@ -383,7 +385,7 @@ def test_route_method_not_allowed_inside_app_goes_to_handlers(test_client_factor
     response = test_client_factory(app).post("/")
     assert response.status_code == 405
     assert response.json() == {"detail": "Method Not Allowed"}
-    assert response.headers["allow"] == "GET, HEAD"
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD"}
 
 
 def test_route_path_must_start_with_slash() -> None:
@@ -1603,10 +1605,20 @@ async def test_index_candidate_cache_is_bounded() -> None:
     router = Router([Route("/items/{item_id}", Recorder("item")), Route("/", homepage), *padding()])
     for number in range(3000):
         assert body_of(await run_asgi(router, http_scope(f"/items/{number}"))) == b"item"
+    index = router._route_index  # pyright: ignore[reportPrivateUsage]
+    assert index is not None
+    cache = index._cache  # pyright: ignore[reportPrivateUsage]
+    assert cache.maxsize == CACHE_SIZE
+    assert len(cache) == CACHE_SIZE  # 3000 distinct paths seen, the newest 1024 kept
+    assert "/items/2999" in cache
+    assert "/items/0" not in cache
     long_path = "/items/" + "x" * 5000
     assert body_of(await run_asgi(router, http_scope(long_path))) == b"item"
     deep_path = "/a" * 2000
     assert status_of(await run_asgi(router, http_scope(deep_path))) == 404
+    assert len(cache) == CACHE_SIZE
+    assert long_path not in cache  # longer than `CACHED_PATH_LENGTH`: never remembered
+    assert deep_path not in cache
 
 
 @pytest.mark.anyio
@@ -1799,7 +1811,7 @@ async def test_route_params_after_the_regex_is_replaced() -> None:
 
 @pytest.mark.anyio
 async def test_remembered_route_params_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(starlette.routing, "_CACHE_SIZE", 4)
+    monkeypatch.setattr(starlette._path_match, "CACHE_SIZE", 4)
 
     async def endpoint(request: Request) -> Response:
         return PlainTextResponse(str(request.path_params["id"]))
@@ -1813,7 +1825,8 @@ async def test_remembered_route_params_stay_bounded(monkeypatch: pytest.MonkeyPa
     assert body_of(await run_asgi(router, http_scope(f"/items/{long_id}"))) == long_id.encode()
     cache = route._params_cache  # pyright: ignore[reportPrivateUsage]
     assert cache is not None
-    assert 0 < len(cache.known) <= 4
+    assert cache.known.maxsize == 4
+    assert len(cache.known) == 4  # the newest four short paths
     assert all(len(path) <= 200 for path in cache.known)
 
 

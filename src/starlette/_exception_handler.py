@@ -9,7 +9,6 @@ FastAPI imports `wrap_app_handling_exceptions`, so its behaviour is kept stable.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,15 +25,11 @@ if TYPE_CHECKING:
 __all__ = [
     "EXCEPTION_HANDLERS_SCOPE_KEY",
     "ExceptionHandlers",
-    "ResponseStartTracker",
     "StatusHandlers",
     "call_handler",
     "registered_handler",
     "respond_with_handler",
     "run_handling_exceptions",
-    "skip_started_trackers",
-    "skip_trackers",
-    "track_response_start",
     "wrap_app_handling_exceptions",
 ]
 
@@ -55,64 +50,9 @@ _Registries = tuple[Mapping[Any, ExceptionHandler], Mapping[int, ExceptionHandle
 
 _RESPONSE_START_TYPES = frozenset({"http.response.start", "websocket.http.response.start"})
 
-
-class ResponseStartTracker(functools.partial[Awaitable[None]]):
-    """A `send` that notes whether a response start message went through it.
-
-    A `functools.partial` (called at C speed) of `_send_noting_start`; being its
-    own type, it can be recognised by the layers it is handed down to.
-    """
-
-    __slots__ = ()
-
-    @property
-    def started(self) -> bool:
-        """Whether an `http.response.start` (or `websocket.http.response.start`) was sent."""
-        started: list[bool] = self.args[1]
-        return started[0]
-
-
-def _send_noting_start(send: Send, started: list[bool], message: Message) -> Awaitable[None]:
-    # Hands back `send`'s awaitable: no coroutine frame of its own per message.
-    if message["type"] in _RESPONSE_START_TYPES:
-        started[0] = True
-    return send(message)
-
-
-def track_response_start(send: Send) -> ResponseStartTracker:
-    """Return a `send` that tells (`.started`) whether a response started through it.
-
-    When `send` is already such a tracker and no response has started through it,
-    it is returned itself: whatever starts from now on goes through it, so it knows
-    as much as a new one would, and the layers of one request (server errors,
-    handled exceptions, the route) share one tracker instead of each adding a call
-    to every message.
-    """
-    if isinstance(send, ResponseStartTracker) and not send.args[1][0]:  # `.started`, without the property call
-        return send
-    return ResponseStartTracker(_send_noting_start, send, [False])
-
-
-def skip_started_trackers(send: Send) -> Send:
-    """Return the `send` below the trackers that have already seen the response start.
-
-    Such a tracker only forwards from then on (`started` cannot go back), so sending
-    the rest of a response past it changes nothing but the cost of each message.
-    """
-    while isinstance(send, ResponseStartTracker) and send.started:
-        send = send.args[0]
-    return send
-
-
-def skip_trackers(send: Send) -> Send:
-    """Return the `send` below every tracker.
-
-    For an accepted websocket: no response start can come any more (the `WebSocket`
-    state machine refuses it), so its trackers have nothing left to note.
-    """
-    while isinstance(send, ResponseStartTracker):
-        send = send.args[0]
-    return send
+# What a caller handed the `send` of a layer handling exceptions sees as its name (span names of
+# instrumentation are built from it): the name of the nested function upstream hands down.
+_SENDER_QUALNAME = "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"
 
 
 def _lookup_handler(
@@ -181,21 +121,32 @@ async def run_handling_exceptions(
     without building a wrapper per call; when `conn` is omitted, the `Request`
     or `WebSocket` given to the handler is only built if an exception is handled.
     The handlers are those registered when the call starts (an application
-    mounted inside may register its own in the same scope meanwhile).
+    mounted inside may register its own in the same scope meanwhile). `app` is
+    handed a plain function as its `send`, which notes whether the response
+    started.
 
     Raises:
         Exception: the original exception, unchanged, when no handler matches.
         RuntimeError: when a handler matches but the response had already started.
     """
     registries: _Registries | None = (scope if conn is None else conn.scope).get(EXCEPTION_HANDLERS_SCOPE_KEY)
-    tracking_send = track_response_start(send)
+    response_started = False
+
+    def sender(message: Message) -> Awaitable[None]:
+        # Hands back `send`'s awaitable: no coroutine of its own per message.
+        nonlocal response_started
+        if message["type"] in _RESPONSE_START_TYPES:
+            response_started = True
+        return send(message)
+
+    sender.__qualname__ = _SENDER_QUALNAME
     try:
-        await app(scope, receive, tracking_send)
+        await app(scope, receive, sender)
     except Exception as exc:
         handler = registered_handler(registries, exc)
         if handler is None:
             raise
-        await respond_with_handler(handler, exc, scope, receive, tracking_send, conn)
+        await respond_with_handler(handler, exc, scope, receive, sender, conn, response_started=response_started)
 
 
 def registered_handler(registries: _Registries | None, exc: Exception) -> ExceptionHandler | None:
@@ -210,17 +161,20 @@ async def respond_with_handler(
     exc: Exception,
     scope: Scope,
     receive: Receive,
-    send: ResponseStartTracker,
+    send: Send,
     conn: Request[Any] | WebSocket[Any] | None,
+    *,
+    response_started: bool,
 ) -> None:
     """Send the response `handler` makes of `exc` (raised by the app that was given `send`).
 
-    `conn` is built from the scope when not given.
+    `conn` is built from the scope when not given; `response_started` tells whether a
+    response had started through `send` before `exc` was raised.
 
     Raises:
         RuntimeError: the response had already started, so no other can be sent.
     """
-    if send.started:
+    if response_started:
         raise RuntimeError("Caught handled exception, but response already started.") from exc
     if conn is None:
         conn = _connection(scope, receive, send)

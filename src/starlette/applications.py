@@ -7,14 +7,6 @@ from typing import Any, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
-from starlette._exception_handler import (
-    EXCEPTION_HANDLERS_SCOPE_KEY,
-    ResponseStartTracker,
-    _send_noting_start,  # pyright: ignore[reportPrivateUsage]  # package-internal
-    registered_handler,
-    respond_with_handler,
-    track_response_start,
-)
 from starlette.datastructures import State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import (
@@ -32,13 +24,6 @@ __all__ = ["Starlette"]
 AppType = TypeVar("AppType", bound="Starlette")
 P = ParamSpec("P")
 _ExcT = TypeVar("_ExcT", bound=Exception)
-
-
-# The default layers' own `__call__`: instrumentation libraries replace them on the classes, and
-# then the layers are called as such.
-_SERVER_ERROR_CALL = ServerErrorMiddleware.__call__
-_EXCEPTION_CALL = ExceptionMiddleware.__call__
-_ROUTER_CALL = Router.__call__
 
 
 class Starlette:
@@ -142,41 +127,6 @@ class Starlette:
         stack = self.middleware_stack
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
-        if (
-            type(stack) is ServerErrorMiddleware
-            and scope["type"] == "http"
-            and ServerErrorMiddleware.__call__ is _SERVER_ERROR_CALL
-        ):
-            handling: object = stack.app
-            if type(handling) is ExceptionMiddleware and ExceptionMiddleware.__call__ is _EXCEPTION_CALL:
-                router: object = handling.app
-                if type(router) is Router and Router.__call__ is _ROUTER_CALL:
-                    # The default stack: what its three layers do, done here (three coroutines
-                    # less per request). The layers are read from the stack, so that it stays
-                    # the one source of truth.
-                    # `track_response_start(send)`, inlined for a `send` from the server.
-                    sending: object = send
-                    if type(sending) is ResponseStartTracker:  # a mounted application
-                        tracking_send = track_response_start(sending)
-                    else:
-                        tracking_send = ResponseStartTracker(_send_noting_start, send, [False])
-                    scope[EXCEPTION_HANDLERS_SCOPE_KEY] = registries = handling._registries  # pyright: ignore[reportPrivateUsage]  # package-internal
-                    try:
-                        try:
-                            routing = router.middleware_stack
-                            if routing is router._routing:  # pyright: ignore[reportPrivateUsage]  # package-internal
-                                await router._dispatch(scope, receive, tracking_send)  # pyright: ignore[reportPrivateUsage]  # package-internal
-                            else:
-                                await routing(scope, receive, tracking_send)
-                        except Exception as exc:
-                            handler = registered_handler(registries, exc)
-                            if handler is None:
-                                raise
-                            await respond_with_handler(handler, exc, scope, receive, tracking_send, None)
-                    except Exception as exc:
-                        await stack._respond_to_error(exc, scope, receive, send, tracking_send.started)  # pyright: ignore[reportPrivateUsage]  # package-internal
-                        raise
-                    return
         await stack(scope, receive, send)
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None, *, run_lifespan: bool = False) -> None:

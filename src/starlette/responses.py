@@ -30,7 +30,6 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
-from starlette._exception_handler import skip_started_trackers
 from starlette._utils import create_collapsing_task_group
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
@@ -471,7 +470,6 @@ class StreamingResponse(Response):
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         except OSError as exc:
             raise ClientDisconnect() from exc
-        send = skip_started_trackers(send)  # they have noted the start: the body need not pass them
         charset = self.charset
         async for chunk in self.body_iterator:
             if isinstance(chunk, str):

@@ -17,49 +17,31 @@ match is written straight into the scope.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-import itertools
-import operator
 import re
 import traceback
-import warnings
-from collections.abc import Awaitable, Callable, Collection, Generator, Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import Enum
-from types import TracebackType
-from typing import Any, SupportsIndex, Union, cast, overload
+from typing import Any, Union, cast, overload
 
-from typing_extensions import Self
-
-from starlette._exception_handler import (
-    EXCEPTION_HANDLERS_SCOPE_KEY,
-    ResponseStartTracker,
-    _Registries,  # pyright: ignore[reportPrivateUsage]  # package-internal
-    registered_handler,
-    respond_with_handler,
-    run_handling_exceptions,
-    track_response_start,
-)
+from starlette._exception_handler import run_handling_exceptions
+from starlette._lifespan import lifespan_context
 from starlette._mounted_lifespans import with_mounted_lifespans
-from starlette._utils import get_route_path, is_async_callable
+from starlette._path_match import UNMATCHED, LiteralPath, ParamsCache, matches_before_newline
+from starlette._route_index import FORMAT_PARAM, RouteIndex, RouteList, path_segments
+from starlette._utils import get_route_path, is_async_callable, is_original
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import (
     CONVERTOR_TYPES,
     Convertor,
-    FloatConvertor,
-    IntegerConvertor,
-    PathConvertor,
-    StringConvertor,
-    UUIDConvertor,
 )
 from starlette.datastructures import URL, URLPath
-from starlette.exceptions import HTTPException, StarletteDeprecationWarning
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 
@@ -121,11 +103,6 @@ def _as_async_endpoint(func: _RequestEndpoint) -> Callable[[Request[Any]], Await
     return call_in_threadpool
 
 
-# The response classes whose `__call__` is `Response.__call__` (unless patched).
-_STARTING_RESPONSES = frozenset({Response, PlainTextResponse, HTMLResponse, JSONResponse})
-_SEND_RESPONSE = Response.__call__
-
-
 def request_response(func: _RequestEndpoint) -> ASGIApp:
     """Turn `func(request) -> response` into an ASGI app.
 
@@ -137,45 +114,13 @@ def request_response(func: _RequestEndpoint) -> ASGIApp:
     call = _as_async_endpoint(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        # The handlers registered when the request comes in: a mounted application may put its
-        # own in the scope while the request runs.
-        registries: _Registries | None = scope.get(EXCEPTION_HANDLERS_SCOPE_KEY)
         request: Request[Any] = Request(scope, receive, send)
-        try:
-            response = await call(request)
-        except Exception as exc:
-            # Nothing has been sent yet.
-            handler = registered_handler(registries, exc)
-            if handler is None:
-                raise
-            await respond_with_handler(handler, exc, scope, receive, track_response_start(send), request)
-            return
 
-        # `run_handling_exceptions`, inlined: the response may still fail, before or after it starts.
-        # (`track_response_start`, inlined for the usual `send`: the unstarted tracker of the layers above.)
-        if isinstance(send, ResponseStartTracker) and not send.args[1][0]:
-            tracking_send = send
-        else:
-            tracking_send = track_response_start(send)
-        try:
-            if type(response) in _STARTING_RESPONSES and type(response).__call__ is _SEND_RESPONSE:
-                # `Response.__call__` for HTTP, inlined. The tracker is marked at once rather
-                # than per message: the start is the first message.
-                tracking_send.args[1][0] = True
-                response_send: Send = tracking_send.args[0]
-                await response_send(
-                    {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
-                )
-                await response_send({"type": "http.response.body", "body": response.body})
-                if response.background is not None:
-                    await response.background()
-            else:
-                await response(scope, receive, tracking_send)
-        except Exception as exc:
-            handler = registered_handler(registries, exc)
-            if handler is None:
-                raise
-            await respond_with_handler(handler, exc, scope, receive, tracking_send, request)
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await call(request)
+            await response(scope, receive, send)
+
+        await run_handling_exceptions(serve, scope, receive, send, request)
 
     return app
 
@@ -226,9 +171,8 @@ def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 """A path parameter, `{name}` or `{name:convertor}`: group 1 is the name, group 2 the `:convertor` if any."""
-PARAM_FORMAT_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+PARAM_FORMAT_REGEX = FORMAT_PARAM
 """A placeholder of a path format (the template without its convertor names): group 1 is the name."""
-_FORMAT_PARAM = PARAM_FORMAT_REGEX
 # `//host` and `/\host` are read as another host by browsers: built paths never start so.
 _HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
 
@@ -260,7 +204,7 @@ def replace_params(
             used.append(key)
             return param_convertors[key].to_string(path_params[key])
 
-        path = _FORMAT_PARAM.sub(fill, path)
+        path = FORMAT_PARAM.sub(fill, path)
         for key in used:
             path_params.pop(key, None)  # a hand-written format may name a parameter twice
     if path[1:2] in _HOST_LIKE_SECOND_CHAR and path.startswith("/"):
@@ -343,67 +287,6 @@ def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
     return {**earlier, **matched}
 
 
-class _Literal:
-    """The text a parameter-free route path matches (or a mount prefix starts), and the regex it stands for.
-
-    The regex is kept to notice a `path_regex` replaced after construction, in
-    which case the route goes back to matching with its regex. For a mount,
-    `path` is the prefix followed by `/` and `prefix` the prefix alone.
-    """
-
-    __slots__ = ("path", "prefix", "regex")
-
-    def __init__(self, path: str, regex: re.Pattern[str], prefix: str = "") -> None:
-        self.path = path
-        self.regex = regex
-        self.prefix = prefix
-
-
-# Routers (candidate routes) and routes (converted parameters) remember per path, for paths up to
-# this length, in tables emptied when full: bounded memory whatever paths clients send.
-_CACHED_PATH_LENGTH = 200
-_CACHE_SIZE = 1024
-
-# The built-in convertors: each converts a given text to the same immutable value every time.
-_PURE_CONVERTORS = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
-
-_UNMATCHED: dict[str, Any] = {}
-"""What `_ParamsCache.convert` gives for a path the regex does not match (by identity)."""
-
-
-class _ParamsCache:
-    """The converted parameters of the paths a route's regex matched (and the paths it did not).
-
-    Made for one `path_regex` and `param_convertors` pair (the route makes a new
-    one if either is replaced). Paths are remembered only when every convertor
-    is a built-in one, so that a remembered conversion is the conversion; the
-    dicts it holds are never handed out, only copies. Bounded: paths up to
-    `_CACHED_PATH_LENGTH` characters, in a table emptied when full.
-    """
-
-    __slots__ = ("convertors", "known", "pure", "regex")
-
-    def __init__(self, regex: re.Pattern[str], convertors: dict[str, Convertor[Any]]) -> None:
-        self.regex = regex
-        self.convertors = convertors
-        self.pure = all(type(convertor) in _PURE_CONVERTORS for convertor in convertors.values())
-        self.known: dict[str, dict[str, Any]] = {}
-
-    def convert(self, route_path: str) -> dict[str, Any]:
-        """Match `route_path` and convert the captured parameters; `_UNMATCHED` if it does not match."""
-        match = self.regex.match(route_path)
-        converted = _UNMATCHED
-        if match is not None:
-            converted = match.groupdict()
-            for key, value in converted.items():
-                converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
-        if self.pure and len(route_path) <= _CACHED_PATH_LENGTH:
-            if len(self.known) >= _CACHE_SIZE:
-                self.known.clear()
-            self.known[route_path] = converted
-        return converted
-
-
 _FULL = Match.FULL
 _PARTIAL = Match.PARTIAL
 _NO_MATCH: tuple[Match, Scope] = (Match.NONE, {})
@@ -417,11 +300,6 @@ def _public(result: tuple[Match, Scope]) -> tuple[Match, Scope]:
     return (Match.NONE, {}) if result is _NO_MATCH else result
 
 
-def _matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
-    """Whether a literal path `regex` matches `route_path` because `$` also matches before a final newline."""
-    return route_path[-1:] == "\n" and regex.match(route_path) is not None
-
-
 def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -> dict[str, Any] | None:
     """The `path_params` of `scope` once `route` matched `route_path`; `None` if it does not match.
 
@@ -429,7 +307,7 @@ def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -
     """
     literal = route._literal  # pyright: ignore[reportPrivateUsage]  # module-internal
     if literal is not None and literal.regex is route.path_regex:
-        if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+        if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
             return None
         # The scope's own dict is reused: routes never change it, they build new ones.
         path_params: dict[str, Any] | None = scope.get("path_params")
@@ -534,8 +412,8 @@ class Route(BaseRoute):
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
     # Class-level defaults for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
-    _params_cache: _ParamsCache | None = None
+    _literal: LiteralPath | None = None
+    _params_cache: ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
     # endpoint against the right callable type. The request-function overload comes
@@ -600,7 +478,7 @@ class Route(BaseRoute):
                 self.methods.add("HEAD")
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+        self._literal = LiteralPath(path, self.path_regex) if not self.param_convertors else None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Match HTTP connections by path; `Match.PARTIAL` when the method is not allowed."""
@@ -622,7 +500,7 @@ class Route(BaseRoute):
         literal = self._literal
         path_params: dict[str, Any] | None
         if literal is not None and literal.regex is self.path_regex:
-            if route_path != literal.path and not _matches_before_newline(literal.regex, route_path):
+            if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
                 return _NO_MATCH
             # The scope's own dict is reused: routes never change it, they build new ones.
             path_params = scope.get("path_params")
@@ -631,11 +509,11 @@ class Route(BaseRoute):
         else:
             cache = self._params_cache
             if cache is None or cache.regex is not self.path_regex or cache.convertors is not self.param_convertors:
-                cache = self._params_cache = _ParamsCache(self.path_regex, self.param_convertors)
+                cache = self._params_cache = ParamsCache(self.path_regex, self.param_convertors)
             converted = cache.known.get(route_path)
             if converted is None:
                 converted = cache.convert(route_path)
-            if converted is _UNMATCHED:
+            if converted is UNMATCHED:
                 return _NO_MATCH
             earlier = scope.get("path_params")
             path_params = {**earlier, **converted} if earlier else converted.copy()
@@ -667,7 +545,7 @@ class Route(BaseRoute):
         the application's handlers can render it.
         """
         if self.methods and scope["method"] not in self.methods:
-            headers = {"Allow": ", ".join(sorted(self.methods))}
+            headers = {"Allow": ", ".join(self.methods)}  # in the set's order, as upstream
             if "app" in scope:
                 raise HTTPException(status_code=405, headers=headers)
             await PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)(scope, receive, send)
@@ -712,7 +590,7 @@ class WebSocketRoute(BaseRoute):
     path_format: str
     param_convertors: dict[str, Convertor[Any]]
     # Class-level default for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
+    _literal: LiteralPath | None = None
 
     # The websocket-function overload last, as for `Route`: pyright reports against it.
     @overload
@@ -751,7 +629,7 @@ class WebSocketRoute(BaseRoute):
         self.app = _apply_middleware(app, middleware)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
-        self._literal = _Literal(path, self.path_regex) if not self.param_convertors else None
+        self._literal = LiteralPath(path, self.path_regex) if not self.param_convertors else None
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Match websocket connections by path."""
@@ -825,7 +703,7 @@ class Mount(BaseRoute):
     run_lifespan: bool = False
     """Whether the router's lifespan runs the mounted app's lifespan."""
     # Class-level default for subclasses that set their attributes without calling `__init__`.
-    _literal: _Literal | None = None
+    _literal: LiteralPath | None = None
 
     def __init__(
         self,
@@ -847,7 +725,7 @@ class Mount(BaseRoute):
         self.name = name
         self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
         prefix_has_params = len(self.param_convertors) > 1
-        self._literal = None if prefix_has_params else _Literal(self.path + "/", self.path_regex, self.path)
+        self._literal = None if prefix_has_params else LiteralPath(self.path + "/", self.path_regex, self.path)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -1046,173 +924,12 @@ class Host(BaseRoute):
         return f"{type(self).__name__}(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
-# --------------------------------------------------------------------------- lifespan
-
-
-def _default_lifespan(app: object) -> AbstractAsyncContextManager[None]:
-    """The lifespan of a router given none: nothing to set up or tear down."""
-    return contextlib.nullcontext()
-
-
-class _AsyncLiftContextManager(AbstractAsyncContextManager[Any]):
-    """Use a sync context manager with `async with`."""
-
-    def __init__(self, manager: AbstractContextManager[Any]) -> None:
-        self._manager = manager
-
-    async def __aenter__(self) -> Any:
-        return self._manager.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool | None:
-        return self._manager.__exit__(exc_type, exc_value, traceback)
-
-
-def _wrap_generator_lifespan(
-    lifespan: Callable[[Any], Generator[Any, Any, Any]],
-) -> Callable[[Any], AbstractAsyncContextManager[Any]]:
-    """Adapt a (deprecated) generator-function lifespan to an async context manager factory."""
-    manager_factory = contextlib.contextmanager(lifespan)
-
-    @functools.wraps(manager_factory)
-    def wrapper(app: Any) -> AbstractAsyncContextManager[Any]:
-        return _AsyncLiftContextManager(manager_factory(app))
-
-    return wrapper
-
-
-# The warnings point at `Router.__init__`, so that they are reported from (and filtered as)
-# `starlette.routing`, however the router was built.
-_LIFESPAN_WARNING_STACKLEVEL = 2
-
-
-def _lifespan_context(lifespan: Lifespan[Any] | None) -> Lifespan[Any]:
-    """The lifespan to use, adapting (with a `StarletteDeprecationWarning`) generator functions."""
-    if lifespan is None:
-        return _default_lifespan
-    if inspect.isasyncgenfunction(lifespan):
-        warnings.warn(
-            "async generator function lifespans are deprecated, "
-            "use an @contextlib.asynccontextmanager function instead",
-            StarletteDeprecationWarning,
-            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
-        )
-        return contextlib.asynccontextmanager(lifespan)
-    if inspect.isgeneratorfunction(lifespan):
-        warnings.warn(
-            "generator function lifespans are deprecated, use an @contextlib.asynccontextmanager function instead",
-            StarletteDeprecationWarning,
-            stacklevel=_LIFESPAN_WARNING_STACKLEVEL,
-        )
-        return _wrap_generator_lifespan(lifespan)
-    return lifespan
-
-
 # --------------------------------------------------------------------------- route index
 
-_version_counter = itertools.count(1)
-
-
-class _RouteList(list[BaseRoute]):
-    """The list behind `Router.routes`: a plain list that records every change.
-
-    Each mutation takes a new, never reused `version`, which is how the router
-    notices in O(1) that its index is stale.
-    """
-
-    __slots__ = ("version",)
-
-    def __init__(self, routes: Iterable[BaseRoute] = ()) -> None:
-        super().__init__(routes)
-        self.version = next(_version_counter)
-
-    def _changed(self) -> None:
-        self.version = next(_version_counter)
-
-    def append(self, route: BaseRoute, /) -> None:
-        super().append(route)
-        self._changed()
-
-    def extend(self, routes: Iterable[BaseRoute], /) -> None:
-        super().extend(routes)
-        self._changed()
-
-    def insert(self, index: SupportsIndex, route: BaseRoute, /) -> None:
-        super().insert(index, route)
-        self._changed()
-
-    def pop(self, index: SupportsIndex = -1, /) -> BaseRoute:
-        route = super().pop(index)
-        self._changed()
-        return route
-
-    def remove(self, route: BaseRoute, /) -> None:
-        super().remove(route)
-        self._changed()
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
-
-    def reverse(self) -> None:
-        super().reverse()
-        self._changed()
-
-    def sort(self, *, key: Callable[[BaseRoute], Any] | None = None, reverse: bool = False) -> None:
-        # `None` is accepted at runtime; routes themselves are not orderable, so a key is needed in practice.
-        super().sort(key=cast("Callable[[BaseRoute], Any]", key), reverse=reverse)
-        self._changed()
-
-    @overload
-    def __setitem__(self, index: SupportsIndex, route: BaseRoute, /) -> None: ...
-
-    @overload
-    def __setitem__(self, index: slice, routes: Iterable[BaseRoute], /) -> None: ...
-
-    def __setitem__(self, index: SupportsIndex | slice, value: Any, /) -> None:
-        super().__setitem__(index, value)
-        self._changed()
-
-    def __delitem__(self, index: SupportsIndex | slice, /) -> None:
-        super().__delitem__(index)
-        self._changed()
-
-    def _extend_in_place(self, routes: Iterable[BaseRoute], /) -> Self:
-        super().__iadd__(routes)
-        self._changed()
-        return self
-
-    # Assigned rather than defined: mypy reports a `def __iadd__` in a list subclass
-    # as incompatible with `list.__add__`, although it is the signature `list` has.
-    __iadd__ = _extend_in_place
-
-    def __imul__(self, count: SupportsIndex, /) -> Self:
-        super().__imul__(count)
-        self._changed()
-        return self
-
-
-_UNTRACKED = _RouteList()
-"""Stands for "no tracked list" in a `_RouteIndex` built over a plain list (never routed with)."""
-
-_BUILTIN_METHODS: dict[type[BaseRoute], tuple[object, object]] = {
-    cls: (vars(cls)["matches"], vars(cls)["handle"]) for cls in (Route, WebSocketRoute, Mount)
-}
-"""The `matches` and `handle` functions of the built-in route classes, as defined here."""
-
-# Convertor regexes known to match within one path segment (never a `/`).
-_SINGLE_SEGMENT_REGEXES = frozenset(
-    {
-        "[^/]+",
-        "[0-9]+",
-        r"[0-9]+(\.[0-9]+)?",
-        "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
-    }
+_ORIGINALS: tuple[tuple[type[_BuiltinRoute], tuple[object, object]], ...] = tuple(
+    (cls, (cls.matches, cls.handle)) for cls in (Route, WebSocketRoute, Mount)
 )
+"""The built-in route classes with their `matches` and `handle` functions, as defined here."""
 
 
 def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
@@ -1227,48 +944,14 @@ def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
     """
     if isinstance(route, (Route, WebSocketRoute)):
         pass
-    elif not (isinstance(route, Mount) and type(route).matches is Mount.matches):
+    elif not (isinstance(route, Mount) and is_original(type(route), "matches", Mount.matches)):
         return None
     # Subclasses set these attributes themselves (FastAPI's routes do): check what they hold.
     path_format: object = getattr(route, "path_format", None)
     convertors: object = getattr(route, "param_convertors", None)
     if not (isinstance(path_format, str) and path_format.startswith("/") and isinstance(convertors, dict)):
         return None
-    segments: list[str | None] = []
-    for text in path_format[1:].split("/"):
-        if "{" not in text:
-            segments.append(text)
-            continue
-        for name in _FORMAT_PARAM.findall(text):
-            convertor: object = cast("dict[str, object]", convertors).get(name)
-            if not isinstance(convertor, Convertor) or convertor.regex not in _SINGLE_SEGMENT_REGEXES:
-                return segments, False
-        segments.append(None)
-    return segments, True
-
-
-class _IndexNode:
-    """One level of the segment trie."""
-
-    __slots__ = ("ending", "literal", "passing", "wildcard")
-
-    def __init__(self) -> None:
-        self.literal: dict[str, _IndexNode] = {}
-        self.wildcard: _IndexNode | None = None
-        # Positions of routes matching paths that end at this node / that go through it.
-        self.ending: list[int] = []
-        self.passing: list[int] = []
-
-    def child(self, segment: str | None) -> _IndexNode:
-        """The node for `segment` below this one (created on first use)."""
-        if segment is None:
-            if self.wildcard is None:
-                self.wildcard = _IndexNode()
-            return self.wildcard
-        node = self.literal.get(segment)
-        if node is None:
-            node = self.literal[segment] = _IndexNode()
-        return node
+    return path_segments(path_format, cast("dict[str, object]", convertors))
 
 
 _BuiltinRoute = Union["Route", "WebSocketRoute", "Mount"]
@@ -1280,124 +963,29 @@ _PathMatcher = Callable[[Scope, str], "tuple[Match, Scope | None]"]
 A child scope of `None` (with `Match.FULL`) means the match is already applied to the scope.
 """
 
-_Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None"]
-"""A route and, for a built-in route used as it is, its internal matcher and itself as such."""
+_Entry = tuple[BaseRoute, "_PathMatcher | None", "_BuiltinRoute | None", "tuple[object, object]"]
+"""A route and, for a built-in route, its internal matcher, itself as such, and its class's original
+`matches` and `handle` (the router uses the internals only while the class still has those)."""
 
-# Routers with this many routes or fewer are scanned in order, without walking the trie.
-_SCAN_LIMIT = 4
+_NOT_BUILTIN = (None, None)
 
 
 def _entry(route: BaseRoute) -> _Entry:
     """Describe `route` for the router, with its internal matcher when it may bypass `matches` and `handle`.
 
-    Only for the exact built-in classes whose `matches` and `handle` are neither
-    overridden nor replaced (on the class or the instance): for those, `handle`
-    of a full match is just calling `route.app`, and `matches` is `_match_path`.
+    Only for instances of the built-in classes (subclasses included) that do not
+    replace `matches` or `handle` on the instance. Whether the class still has
+    the original methods is asked on every request (`is_original`): while it
+    does, `handle` of a full match is just calling `route.app`, and `matches`
+    is the internal matcher.
     """
-    cls = type(route)
-    if cls not in _BUILTIN_METHODS or vars(cls).get("matches") is not _BUILTIN_METHODS[cls][0]:
-        return route, None, None
-    if vars(cls).get("handle") is not _BUILTIN_METHODS[cls][1]:
-        return route, None, None
-    if "matches" in vars(route) or "handle" in vars(route):
-        return route, None, None
-    builtin = cast(_BuiltinRoute, route)
-    matcher: _PathMatcher = builtin._enter if isinstance(builtin, (Mount, Route)) else builtin._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
-    return route, matcher, builtin
-
-
-class _RouteIndex:
-    """A segment trie over a snapshot of a router's routes.
-
-    `candidates(path)` returns, in their original order, every route whose
-    `matches` may return something other than `Match.NONE` for `path` (each
-    with its internal matcher, see `_entry`): the routes it leaves out are
-    exactly routes whose path regex cannot match. Small routers skip the trie.
-    """
-
-    __slots__ = ("_cache", "_depth", "_root", "_snapshot", "entries", "scan", "source", "tracked", "version")
-
-    def __init__(self, routes: list[BaseRoute]) -> None:
-        self.source = routes
-        # `tracked` is the router's own list, whose `version` tells about changes in O(1); a plain
-        # list assigned by the user is compared route by route with `_snapshot` instead.
-        self.tracked = routes if isinstance(routes, _RouteList) else _UNTRACKED
-        self.version = self.tracked.version
-        snapshot = tuple(routes)
-        self._snapshot = snapshot
-        self.entries: tuple[_Entry, ...] = tuple(_entry(route) for route in snapshot)
-        self.scan = len(snapshot) <= _SCAN_LIMIT
-        self._cache: dict[str, tuple[_Entry, ...]] = {}
-        self._root = _IndexNode()
-        self._depth = 0  # of the deepest node: later segments never change the walk
-        if self.scan:
-            return
-        for position, route in enumerate(snapshot):
-            shape = _path_shape(route)
-            if shape is None:
-                self._root.passing.append(position)
-                continue
-            segments, exact = shape
-            self._depth = max(self._depth, len(segments))
-            node = self._root
-            for segment in segments:
-                node = node.child(segment)
-            (node.ending if exact else node.passing).append(position)
-
-    def is_current(self, routes: list[BaseRoute]) -> bool:
-        """Whether the index still describes `routes`."""
-        if routes is not self.source:
-            return False
-        if self.tracked is routes:
-            return self.tracked.version == self.version
-        snapshot = self._snapshot
-        return len(routes) == len(snapshot) and all(
-            map(operator.is_, routes, snapshot)  # identity, not `==`: equal routes may differ
-        )
-
-    def candidates(self, path: str) -> tuple[_Entry, ...]:
-        """The routes that may match `path`, in routing order (remembered for short paths)."""
-        if self.scan:
-            return self.entries
-        found = self._cache.get(path)
-        if found is None:
-            found = self._find(path)
-            if len(path) <= _CACHED_PATH_LENGTH:
-                if len(self._cache) >= _CACHE_SIZE:
-                    self._cache.clear()
-                self._cache[path] = found
-        return found
-
-    def _find(self, path: str) -> tuple[_Entry, ...]:
-        """Walk the trie along the segments of `path`, collecting the routes met."""
-        if path.endswith("\n"):
-            # `$` in the path regexes also matches before a final newline: ask everyone.
-            return self.entries
-        hits: list[int] = []
-        if path.startswith("/"):
-            nodes = [self._root]
-            # At most one segment beyond the deepest node is needed (it ends the walk), so the
-            # rest of a long path stays unsplit.
-            for segment in path[1:].split("/", self._depth):
-                following: list[_IndexNode] = []
-                for node in nodes:
-                    hits += node.passing
-                    child = node.literal.get(segment)
-                    if child is not None:
-                        following.append(child)
-                    if node.wildcard is not None:
-                        following.append(node.wildcard)
-                nodes = following
-                if not nodes:
-                    break
-            for node in nodes:
-                hits += node.passing
-                hits += node.ending
-            hits.sort()
-        else:  # indexed routes all start with `/`
-            hits = self._root.passing
-        entries = self.entries
-        return tuple([entries[position] for position in hits])
+    for cls, originals in _ORIGINALS:
+        if isinstance(route, cls):
+            if "matches" in vars(route) or "handle" in vars(route):
+                break
+            matcher: _PathMatcher = route._enter if isinstance(route, (Mount, Route)) else route._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
+            return route, matcher, route, originals
+    return route, None, None, _NOT_BUILTIN
 
 
 # --------------------------------------------------------------------------- router
@@ -1422,7 +1010,7 @@ class Router:
     default: ASGIApp
     lifespan_context: Lifespan[Any]
     middleware_stack: ASGIApp
-    _route_index: _RouteIndex | None = None
+    _route_index: RouteIndex[BaseRoute, _Entry] | None = None
     _routing: ASGIApp | None = None
 
     def __init__(
@@ -1435,12 +1023,12 @@ class Router:
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        self.routes = _RouteList(routes or ())
+        self.routes = RouteList[BaseRoute](routes or ())
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
-        self.lifespan_context = _lifespan_context(lifespan)
+        self.lifespan_context = lifespan_context(lifespan)
         routing = self.app
-        if type(self).app is Router.app:
+        if is_original(type(self), "app", Router.app):
             # Kept to tell (by identity) that `middleware_stack` is the bare router, whose
             # routing `_dispatch` does without a coroutine of its own.
             self._routing = routing
@@ -1518,11 +1106,11 @@ class Router:
         else:
             await stack(scope, receive, send)
 
-    def _current_index(self) -> _RouteIndex:
+    def _current_index(self) -> RouteIndex[BaseRoute, _Entry]:
         """The route index, rebuilt if `routes` changed since it was made."""
         index = self._route_index
         if index is None or not index.is_current(self.routes):
-            index = self._route_index = _RouteIndex(self.routes)
+            index = self._route_index = RouteIndex(self.routes, _entry, _path_shape)
         return index
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -1569,21 +1157,23 @@ class Router:
         partial: BaseRoute | None = None
         partial_scope: Scope | None = None
         child_scope: Scope | None
-        for route, match_path, builtin in index.entries if index.scan else index.candidates(route_path):
-            if match_path is None:
-                match, child_scope = route.matches(scope)
-            else:
+        candidates = index.entries if index.scan else index.candidates(route_path)
+        for route, match_path, builtin, (matches, handle) in candidates:
+            plain = match_path is not None and is_original(type(route), "matches", matches)
+            if match_path is not None and plain:
                 match, child_scope = match_path(scope, route_path)
+            else:
+                match, child_scope = route.matches(scope)
             if match is _FULL:
                 if child_scope is not None:
                     scope.update(child_scope)
                 scope["route"] = route
-                if builtin is None:
+                if builtin is None or not plain or not is_original(type(route), "handle", handle):
                     return route.handle(scope, receive, send)
                 # What `handle` does for a full match: call the app (for a mounted router, what
                 # its `__call__` does, without a coroutine of its own).
                 mounted = builtin.app
-                if type(mounted) is Router and Router.__call__ is _ROUTER_CALL:
+                if isinstance(mounted, Router) and is_original(type(mounted), "__call__", _ROUTER_CALL):
                     stack = mounted.middleware_stack
                     if stack is mounted._routing:
                         return mounted._dispatch(scope, receive, send)
@@ -1604,7 +1194,7 @@ class Router:
                 redirect_scope["path"] = redirect_scope["path"].rstrip("/")
             else:
                 redirect_scope["path"] = redirect_scope["path"] + "/"
-            for route, _, _ in index.candidates(get_route_path(redirect_scope)):
+            for route, _, _, _ in index.candidates(get_route_path(redirect_scope)):
                 match, _ = route.matches(redirect_scope)
                 if match is not Match.NONE:
                     redirect_url = URL(scope=redirect_scope)

@@ -15,7 +15,6 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias
 
-from starlette._exception_handler import skip_trackers
 from starlette.requests import HTTPConnection, StateT
 from starlette.types import Message, Receive, Scope, Send
 
@@ -258,7 +257,7 @@ class WebSocket(HTTPConnection[StateT]):
             return
         if state not in _SEND_ROWS:
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
-        self.application_state = next_state = _next_send_state(state, message)
+        self.application_state = _next_send_state(state, message)
         if state is _CONNECTED:  # closing
             try:
                 await self._send(message)
@@ -266,10 +265,6 @@ class WebSocket(HTTPConnection[StateT]):
                 raise self._connection_lost() from error
             return
         await self._send(message)
-        if next_state is _CONNECTED:
-            # Accepted: a denial response can no longer start, so the exception handling layers'
-            # response-start trackers have nothing left to note; skip them for every later message.
-            self._send = skip_trackers(self._send)
 
     def _connection_lost(self) -> WebSocketDisconnect:
         """Record that the server could not send (it raised `OSError`); return the exception to raise."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import inspect
 import traceback
+from collections.abc import Awaitable
 
 import anyio.to_thread
 
-from starlette._exception_handler import call_handler, track_response_start
+from starlette._exception_handler import call_handler
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
 __all__ = ["CENTER_LINE", "FRAME_TEMPLATE", "JS", "LINE", "STYLES", "TEMPLATE", "ServerErrorMiddleware"]
 
@@ -172,12 +173,19 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # Shared with the layers below (see `track_response_start`): one tracking call per message.
-        tracking_send = track_response_start(send)
+        response_started = False
+
+        def _send(message: Message) -> Awaitable[None]:
+            # Hands back `send`'s awaitable: no coroutine of its own per message.
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            return send(message)
+
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, _send)
         except Exception as exc:
-            await self._respond_to_error(exc, scope, receive, send, tracking_send.started)
+            await self._respond_to_error(exc, scope, receive, send, response_started)
             # Always re-raise: the server logs the error and test clients may surface it.
             raise
 

@@ -9,9 +9,7 @@ from starlette._exception_handler import (
     EXCEPTION_HANDLERS_SCOPE_KEY,
     ExceptionHandlers,
     StatusHandlers,
-    registered_handler,
-    respond_with_handler,
-    track_response_start,
+    run_handling_exceptions,
 )
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
@@ -104,17 +102,9 @@ class ExceptionMiddleware:
         if scope["type"] not in _CONNECTION_TYPES:
             await self.app(scope, receive, send)
             return
-        # `run_handling_exceptions`, inlined (one coroutine less per request). The `Request` or
-        # `WebSocket` a handler receives is only built when an exception is handled.
-        scope[EXCEPTION_HANDLERS_SCOPE_KEY] = registries = self._registries
-        tracking_send = track_response_start(send)
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            handler = registered_handler(registries, exc)
-            if handler is None:
-                raise
-            await respond_with_handler(handler, exc, scope, receive, tracking_send, None)
+        # The `Request` or `WebSocket` a handler receives is only built when an exception is handled.
+        scope[EXCEPTION_HANDLERS_SCOPE_KEY] = self._registries
+        await run_handling_exceptions(self.app, scope, receive, send)
 
     async def http_exception(self, request: Request, exc: Exception) -> Response:
         """The default `HTTPException` handler: a plain-text response with its status and headers.

@@ -1,0 +1,84 @@
+"""What a route remembers to match request paths quickly.
+
+A parameter-free route path is compared as a string (`LiteralPath`); the
+converted parameters of a path with parameters are remembered per path
+(`ParamsCache`). Both remember the regex they stand for, so that a route whose
+`path_regex` is replaced after construction goes back to its regex.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette._cache import BoundedCache
+from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH
+from starlette.convertors import (
+    Convertor,
+    FloatConvertor,
+    IntegerConvertor,
+    PathConvertor,
+    StringConvertor,
+    UUIDConvertor,
+)
+
+__all__ = ["UNMATCHED", "LiteralPath", "ParamsCache", "matches_before_newline"]
+
+
+class LiteralPath:
+    """The text a parameter-free route path matches (or a mount prefix starts), and the regex it stands for.
+
+    The regex is kept to notice a `path_regex` replaced after construction, in
+    which case the route goes back to matching with its regex. For a mount,
+    `path` is the prefix followed by `/` and `prefix` the prefix alone.
+    """
+
+    __slots__ = ("path", "prefix", "regex")
+
+    def __init__(self, path: str, regex: re.Pattern[str], prefix: str = "") -> None:
+        self.path = path
+        self.regex = regex
+        self.prefix = prefix
+
+
+# The built-in convertors: each converts a given text to the same immutable value every time.
+_PURE = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
+
+UNMATCHED: dict[str, Any] = {}
+"""What `ParamsCache.convert` gives for a path the regex does not match (by identity)."""
+
+
+class ParamsCache:
+    """The converted parameters of the paths a route's regex matched (and the paths it did not).
+
+    Made for one `path_regex` and `param_convertors` pair (the route makes a new
+    one if either is replaced). Paths are remembered only when every convertor
+    is a built-in one, so that a remembered conversion is the conversion; the
+    dicts it holds are never handed out, only copies. Bounded: paths up to
+    `CACHED_PATH_LENGTH` characters, in a `BoundedCache`.
+    """
+
+    __slots__ = ("convertors", "known", "pure", "regex")
+
+    def __init__(self, regex: re.Pattern[str], convertors: dict[str, Convertor[Any]]) -> None:
+        self.regex = regex
+        self.convertors = convertors
+        self.pure = all(type(convertor) in _PURE for convertor in convertors.values())
+        self.known: BoundedCache[str, dict[str, Any]] = BoundedCache(CACHE_SIZE)
+
+    def convert(self, route_path: str) -> dict[str, Any]:
+        """Match `route_path` and convert the captured parameters; `UNMATCHED` if it does not match."""
+        match = self.regex.match(route_path)
+        converted = UNMATCHED
+        if match is not None:
+            converted = match.groupdict()
+            for key, value in converted.items():
+                converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
+        if self.pure and len(route_path) <= CACHED_PATH_LENGTH:
+            self.known.put(route_path, converted)
+        return converted
+
+
+def matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
+    """Whether a literal path `regex` matches `route_path` because `$` also matches before a final newline."""
+    return route_path[-1:] == "\n" and regex.match(route_path) is not None
