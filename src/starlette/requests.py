@@ -16,7 +16,7 @@ from typing import Any, Final, Generic, NoReturn, Protocol, cast
 import anyio
 from typing_extensions import TypeVar
 
-from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper, is_original
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.formparsers import (
@@ -380,20 +380,30 @@ class Request(HTTPConnection[StateT]):
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
         while not self._stream_consumed:
-            message = await self._receive()
-            if message["type"] == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                if chunk:
-                    yield chunk
-            elif message["type"] == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
+            chunk = self._chunk_of(await self._receive())
+            if chunk:
+                yield chunk
         yield b""
 
+    def _chunk_of(self, message: Message) -> bytes:
+        """Note what one received message means for the body, and return its chunk (maybe empty).
+
+        Raises:
+            ClientDisconnect: The message is `http.disconnect`.
+        """
+        message_type = message["type"]
+        if message_type == "http.request":
+            if not message.get("more_body", False):
+                self._stream_consumed = True
+            chunk: bytes = message.get("body", b"")
+            return chunk
+        if message_type == "http.disconnect":
+            self._is_disconnected = True
+            raise ClientDisconnect()
+        return b""
+
     async def body(self) -> bytes:
-        """Read and return the whole body; later calls return the same bytes.
+        """Read and return the whole body, through `stream()`; later calls return the same bytes.
 
         Raises:
             RuntimeError: The body was already streamed (`"Stream consumed"`).
@@ -403,29 +413,17 @@ class Request(HTTPConnection[StateT]):
             return self._body
         except AttributeError:
             pass
-        if type(self).stream is not Request.stream:  # a subclass transforms the stream: read it through that
-            self._body = b"".join([chunk async for chunk in self.stream()])
-            return self._body
-        # `stream()` inlined: no async generator, and a body sent in one message is kept without a copy.
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        chunks: list[bytes] = []
-        while not self._stream_consumed:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
+        chunks: list[bytes]
+        if is_original(type(self), "stream", _ORIGINAL_STREAM) and not self._stream_consumed:
+            # What `stream()` yields, read without the async generator (the common case: one message).
+            chunks = []
+            while not self._stream_consumed:
+                chunk = self._chunk_of(await self._receive())
                 if chunk:
                     chunks.append(chunk)
-            elif message_type == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
-        if len(chunks) == 1 and type(chunks[0]) is bytes:
-            self._body = chunks[0]
         else:
-            self._body = b"".join(chunks)
+            chunks = [chunk async for chunk in self.stream()]
+        self._body = b"".join(chunks)  # a single `bytes` chunk is kept as it is, without a copy
         return self._body
 
     async def json(self) -> Any:
@@ -547,3 +545,7 @@ class Request(HTTPConnection[StateT]):
             return
         links = [value.encode("latin-1") for value in (link, *additional_links)]
         await self._send({"type": "http.response.early_hint", "links": links})
+
+
+_ORIGINAL_STREAM = Request.stream
+"""`Request.stream` as defined here: `body()` reads the messages itself only while it is still the one in place."""

@@ -361,7 +361,6 @@ class JSONResponse(Response):
     """
 
     media_type: str | None = "application/json"
-    body: bytes | memoryview  # as on `Response` (set by `__init__`, which is inlined here)
 
     def __init__(
         self,
@@ -371,13 +370,7 @@ class JSONResponse(Response):
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        # `Response.__init__`, inlined: one frame less for the most common response.
-        self.status_code = status_code
-        if media_type is not None:
-            self.media_type = media_type
-        self.background = background
-        self.body = self.render(content)
-        self.init_headers(headers)
+        super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
         """Serialize `content` to JSON.
@@ -453,6 +446,7 @@ class StreamingResponse(Response):
     async def stream_response(self, send: Send) -> None:
         """Send the response start, every chunk of `body_iterator`, and the closing message."""
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        send = skip_started_trackers(send)  # they have noted the start: the body need not pass them
         charset = self.charset
         async for chunk in self.body_iterator:
             if isinstance(chunk, str):
@@ -460,48 +454,23 @@ class StreamingResponse(Response):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _stream_raising_disconnect(self, send: Send) -> None:
-        """`stream_response`, with `OSError` from `send` (the client went away) raised as `ClientDisconnect`.
-
-        The `try` blocks are inlined rather than wrapping `send`, which would add a
-        coroutine per chunk; an `OSError` from the body iterator itself is not converted.
-        """
-        try:
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-        send = skip_started_trackers(send)  # they have noted the start: the body need not pass them
-        charset = self.charset
-        async for chunk in self.body_iterator:
-            if isinstance(chunk, str):
-                chunk = chunk.encode(charset)
-            try:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except OSError as exc:
-                raise ClientDisconnect() from exc
-        try:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the response, then run the background task.
 
         Raises:
-            ClientDisconnect: if `send` fails with `OSError` because the client went away.
+            ClientDisconnect: on an ASGI 2.4 server, if streaming fails with `OSError` (the client went away).
         """
         stream: Callable[[], Awaitable[None]]
         if scope.get("type") == "websocket":
             # A denial response: the websocket has no disconnect to listen for before it is accepted.
-            stream = functools.partial(self.stream_response, _disconnect_aware(_websocket_denial(send)))
-            await stream()
+            await self.stream_response(_websocket_denial(send))
         else:
-            if type(self).stream_response is StreamingResponse.stream_response:
-                stream = functools.partial(self._stream_raising_disconnect, send)
-            else:  # a subclass streams its own way: keep calling it, with the same conversion
-                stream = functools.partial(self.stream_response, _disconnect_aware(send))
+            stream = functools.partial(self.stream_response, send)
             if _server_reports_disconnect_on_send(scope):
-                await stream()
+                try:
+                    await stream()
+                except OSError as exc:  # ASGI 2.4: the server's way of saying the client went away
+                    raise ClientDisconnect() from exc
             else:
                 await _run_until_disconnect(stream, receive, self.listen_for_disconnect)
         if self.background is not None:
@@ -590,16 +559,6 @@ def _server_reports_disconnect_on_send(scope: Scope) -> bool:
     except ValueError:
         return False
     return major_minor >= (2, 4)
-
-
-def _disconnect_aware(send: Send) -> Send:
-    async def send_or_raise_disconnect(message: Message) -> None:
-        try:
-            await send(message)
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-
-    return send_or_raise_disconnect
 
 
 def _websocket_denial(send: Send) -> Send:
