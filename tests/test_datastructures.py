@@ -1429,3 +1429,9 @@ def test_state_without_init_has_no_entries() -> None:
 def test_upload_file_accepts_binary_io() -> None:
     stream: IO[bytes] = io.BytesIO()
     assert UploadFile(stream).file is stream
+
+
+def test_url_from_scope_with_a_non_utf8_query_string() -> None:
+    # Kept difference: upstream raises `UnicodeDecodeError` (a 500 on any client's stray byte).
+    scope: Scope = {"type": "http", "scheme": "http", "server": ("a", 80), "path": "/", "query_string": b"a=\xe9"}
+    assert str(URL(scope=scope)) == "http://a/?a=\u00e9"
