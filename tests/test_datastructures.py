@@ -14,6 +14,7 @@ import pytest
 
 import starlette.concurrency
 import starlette.datastructures as datastructures_module
+from starlette._cache import BoundedCache
 from starlette.datastructures import (
     URL,
     Address,
@@ -1177,7 +1178,7 @@ def test_headers_lookups_ignore_case_for_names_asked_again() -> None:
 
 
 def test_headers_remember_a_bounded_number_of_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    known: dict[str, bytes] = {}
+    known: BoundedCache[str, bytes] = BoundedCache(1024)
     monkeypatch.setattr(datastructures_module, "_LOOKUP_KEYS", known)
     h = Headers(raw=[(b"x-generated-2999", b"last")])
     for index in range(3000):
@@ -1185,7 +1186,8 @@ def test_headers_remember_a_bounded_number_of_names(monkeypatch: pytest.MonkeyPa
         assert h.get(name) == ("last" if index == 2999 else None)
         assert (name in h) == (index == 2999)
     assert len(known) == 1024
-    assert known["X-Generated-0"] == b"x-generated-0"
+    assert "X-Generated-0" not in known  # the oldest names made room for the newest
+    assert known["X-Generated-2999"] == b"x-generated-2999"
     assert h["X-Generated-2999"] == "last"
 
 

@@ -7,7 +7,6 @@ headers, cookies, client, state, ...), parsed lazily and cached on first use.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from http.cookies import _unquote as _unquote_cookie  # pyright: ignore[reportPrivateUsage]  # the stdlib cookie unquoting
@@ -16,6 +15,7 @@ from typing import Any, Final, Generic, NoReturn, Protocol, cast
 import anyio
 from typing_extensions import TypeVar
 
+from starlette._cache import BoundedCache
 from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper, is_original
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
 from starlette.exceptions import HTTPException
@@ -98,11 +98,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
 
 # At most 128 headers of at most 1 KB (some 250 cookies each) are kept: a few MB at worst.
 _CACHED_COOKIE_HEADER_SIZE = 1024
-
-
-@functools.lru_cache(maxsize=128)
-def _parse_recurring_cookie_header(value: bytes) -> dict[str, str]:
-    return cookie_parser(value.decode("latin-1"))
+_COOKIE_HEADERS: BoundedCache[bytes, dict[str, str]] = BoundedCache(128)
 
 
 def _parse_cookie_header(value: bytes) -> dict[str, str]:
@@ -111,9 +107,12 @@ def _parse_cookie_header(value: bytes) -> dict[str, str]:
     A client sends the same cookies with every request, so the parsed form of recent
     headers is kept (a bounded cache, of headers of a bounded size).
     """
-    if len(value) > _CACHED_COOKIE_HEADER_SIZE:
-        return cookie_parser(value.decode("latin-1"))
-    return _parse_recurring_cookie_header(value)
+    cookies = _COOKIE_HEADERS.get(value)
+    if cookies is None:
+        cookies = cookie_parser(value.decode("latin-1"))
+        if len(value) <= _CACHED_COOKIE_HEADER_SIZE:
+            _COOKIE_HEADERS.put(value, cookies)
+    return cookies
 
 
 class ClientDisconnect(Exception):

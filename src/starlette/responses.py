@@ -29,6 +29,7 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
+from starlette._cache import BoundedCache
 from starlette._exception_handler import skip_started_trackers
 from starlette._utils import create_collapsing_task_group
 from starlette.background import BackgroundTask
@@ -113,10 +114,8 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
 _JSON_ENCODE = _shared_c_json_encoder()
 
 
-_CONTENT_TYPE_HEADERS: dict[str, dict[str, tuple[bytes, bytes]]] = {}
-"""The `content-type` header for each charset and media type seen, so it is encoded once."""
-_CONTENT_TYPE_CACHE_SIZE = 256
-_NO_HEADERS: dict[str, tuple[bytes, bytes]] = {}
+_CONTENT_TYPE_HEADERS: BoundedCache[tuple[str, str], tuple[bytes, bytes]] = BoundedCache(256)
+"""The `content-type` header for each media type and charset seen, so it is encoded once."""
 
 
 def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
@@ -128,12 +127,7 @@ def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
     content_type = media_type
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         content_type = f"{media_type}; charset={charset}"
-    header = (b"content-type", content_type.encode("latin-1"))
-    if len(_CONTENT_TYPE_HEADERS) < _CONTENT_TYPE_CACHE_SIZE:  # bounded: media types may come from data
-        by_media_type = _CONTENT_TYPE_HEADERS.setdefault(charset, {})
-        if len(by_media_type) < _CONTENT_TYPE_CACHE_SIZE:
-            by_media_type[media_type] = header
-    return header
+    return _CONTENT_TYPE_HEADERS.put((media_type, charset), (b"content-type", content_type.encode("latin-1")))
 
 
 class Response:
@@ -223,7 +217,7 @@ class Response:
 
         media_type = self.media_type
         if add_type and media_type is not None:
-            header = _CONTENT_TYPE_HEADERS.get(self.charset, _NO_HEADERS).get(media_type)
+            header = _CONTENT_TYPE_HEADERS.get((media_type, self.charset))
             raw_headers.append(_content_type_header(media_type, self.charset) if header is None else header)
 
         self.raw_headers = raw_headers
