@@ -7,9 +7,10 @@ headers, cookies, client, state, ...), parsed lazily and cached on first use.
 
 from __future__ import annotations
 
+import http.cookies
 import json
+import re
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from http.cookies import _unquote as _unquote_cookie  # pyright: ignore[reportPrivateUsage]  # the stdlib cookie unquoting
 from typing import Any, Final, Generic, NoReturn, Protocol, cast
 
 import anyio
@@ -94,6 +95,23 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
             # Only a double-quoted value can hold escapes; the stdlib would return any other as is.
             cookies[name] = _unquote_cookie(value) if value[:1] == '"' else value
     return cookies
+
+
+_COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+def _unquote_cookie_value(value: str) -> str:
+    """Undo a quoted cookie value: drop the quotes, then the `\\ooo` octal and `\\c` escapes.
+
+    What the private `http.cookies._unquote` does, used when the running Python lacks it.
+    """
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    return _COOKIE_ESCAPE.sub(lambda match: chr(int(match[1], 8)) if match[1] else match[2], value[1:-1])
+
+
+_unquote_cookie: Callable[[str], str] = getattr(http.cookies, "_unquote", None) or _unquote_cookie_value
+"""The standard library's cookie unquoting (private, hence looked up with a fallback)."""
 
 
 # At most 128 headers of at most 1 KB (some 250 cookies each) are kept: a few MB at worst.

@@ -93,7 +93,7 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
     """The C encoder described above, if CPython's accelerator gives exactly what `JSONEncoder.encode` gives."""
     make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
     encode_str: Any = getattr(json.encoder, "c_encode_basestring", None)
-    if make_encoder is None or encode_str is None:  # pragma: no cover  # CPython always has `_json`
+    if make_encoder is None or encode_str is None:  # another Python, or `_json` unavailable
         return None
     sample: dict[object, object] = {
         "text": 'é\u2028"',
@@ -106,7 +106,7 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
             None, _JSON_ENCODER.default, encode_str, None, ":", ",", False, False, False
         )
         agrees = "".join(encoder(sample, 0)) == _JSON_ENCODER.encode(sample)
-    except Exception:  # pragma: no cover  # a C encoder with another signature
+    except Exception:  # a C encoder with another signature
         return None
     return encoder if agrees else None
 
@@ -494,7 +494,7 @@ async def _run_until_disconnect(
 
     An exception from either side propagates (and stops the other).
     """
-    if asyncio._get_running_loop() is not None:  # the documented non-raising check: None under trio
+    if _running_loop() is not None:  # None under trio
         await _run_until_disconnect_on_asyncio(stream, receive, listen)
         return
     async with create_collapsing_task_group() as task_group:
@@ -542,6 +542,20 @@ async def _run_until_disconnect_on_asyncio(
         listener_error = None if listener.cancelled() else listener.exception()  # retrieved in any case
     if listener_error is not None:
         raise listener_error
+
+
+def _running_loop_or_none() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, or `None`: `asyncio._get_running_loop`, through its public raising form."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_running_loop: Callable[[], asyncio.AbstractEventLoop | None] = (
+    getattr(asyncio, "_get_running_loop", None) or _running_loop_or_none
+)
+"""The running asyncio loop or `None`, without raising: the private, cheaper check when Python has it."""
 
 
 def _server_reports_disconnect_on_send(scope: Scope) -> bool:
