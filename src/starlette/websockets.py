@@ -187,7 +187,7 @@ class WebSocket(HTTPConnection[StateT]):
             RuntimeError: The server delivered a message the protocol does not allow here.
         """
         state = self.client_state
-        if state not in _RECEIVE_ROWS:
+        if state is not _CONNECTED and state not in _RECEIVE_ROWS:  # `is` first: members hash in Python
             raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
         receive = self._receive
         message = await receive()
@@ -204,7 +204,7 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnect: The connection broke (the server raised `OSError`) while connected.
         """
         state = self.application_state
-        if state not in _SEND_ROWS:
+        if state is not _CONNECTED and state not in _SEND_ROWS:  # `is` first: members hash in Python
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
         if state is not _CONNECTED or message["type"] != "websocket.send":
             self.application_state = _next_send_state(state, message)
