@@ -140,6 +140,11 @@ def _next_send_state(state: WebSocketState, message: Message) -> WebSocketState:
     return next_state
 
 
+def _disconnect(message: Message) -> WebSocketDisconnect:
+    """The exception a received `websocket.disconnect` message raises from the receiving helpers."""
+    return WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
+
+
 def _check_mode(mode: str) -> None:
     if mode not in ("text", "binary"):
         raise RuntimeError('The "mode" argument should be "text" or "binary".')
@@ -245,19 +250,6 @@ class WebSocket(HTTPConnection[StateT]):
             }
         )
 
-    async def _receive_data(self) -> Message:
-        """Receive a `websocket.receive` message through `receive`, raising `WebSocketDisconnect` on a disconnect.
-
-        Raises:
-            WebSocketDisconnected: The application has not accepted the connection (or has closed it).
-        """
-        if self.application_state is not _CONNECTED:
-            raise WebSocketDisconnected(_NOT_ACCEPTED)
-        message = await self.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
-        return message
-
     async def receive_text(self) -> str:
         """Receive the next text message (`None` if the message carries `"text": None`).
 
@@ -266,7 +258,11 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
             KeyError: The message has no `"text"` (a binary message).
         """
-        message = await self._receive_data()
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _disconnect(message)
         text: str = message["text"]
         return text
 
@@ -278,7 +274,11 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
             KeyError: The message has no `"bytes"` (a text message).
         """
-        message = await self._receive_data()
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _disconnect(message)
         data: bytes = message["bytes"]
         return data
 
@@ -295,7 +295,11 @@ class WebSocket(HTTPConnection[StateT]):
             ValueError: The payload is not valid JSON (`json.JSONDecodeError`, or `UnicodeDecodeError` in binary mode).
         """
         _check_mode(mode)
-        message = await self._receive_data()
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _disconnect(message)
         if mode == "text":
             return json.loads(message["text"])
         return json.loads(message["bytes"].decode("utf-8"))
