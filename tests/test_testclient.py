@@ -1144,13 +1144,25 @@ def test_websocket_session_mode_is_checked(test_client_factory: TestClientFactor
 
 
 def test_websocket_session_frame_kind_mismatch(test_client_factory: TestClientFactory) -> None:
-    with test_client_factory(echo_app()).websocket_connect("/") as session:
-        session.send_bytes(b"x")
-        with pytest.raises(RuntimeError, match="Expected a text websocket message, but got a binary one."):
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.send_bytes(b"x")
+        await websocket.send_text("x")
+        await websocket.send_text("{}")
+        await websocket.close()
+
+    # As upstream: the missing key raises `KeyError`; a key present as `None` gives `None`.
+    with test_client_factory(app).websocket_connect("/") as session:
+        with pytest.raises(KeyError, match="^'text'$"):
             session.receive_text()
-        session.send_text("x")
-        with pytest.raises(RuntimeError, match="Expected a binary websocket message, but got a text one."):
+        with pytest.raises(KeyError, match="^'bytes'$"):
             session.receive_bytes()
+        with pytest.raises(KeyError, match="^'bytes'$"):
+            session.receive_json(mode="binary")
+    with test_client_factory(echo_app()).websocket_connect("/") as session:
+        session.send_bytes(b"x")  # echoed with `"text": None`
+        assert session.receive_text() is None
 
 
 def test_websocket_session_unexpected_message(test_client_factory: TestClientFactory) -> None:

@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from typing_extensions import ParamSpec
 
-from starlette import status
 from starlette._utils import is_async_callable
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
@@ -75,7 +74,7 @@ def requires(
     Args:
         scopes: The required scope, or scopes.
         status_code: The status of the `HTTPException` raised when a scope is
-            missing (websockets are closed instead, with code 1008, policy violation).
+            missing (websockets are closed instead, with the default code 1000).
         redirect: The name of a route to redirect to (`303`) instead of
             raising, with the requested URL in the `next` query parameter.
 
@@ -112,7 +111,7 @@ def requires(
                 if has_required_scope(cast("WebSocket", websocket), required):
                     await call_async(*args, **kwargs)
                 else:
-                    await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                    await websocket.close()
 
             return cast("Callable[_P, _T]", websocket_wrapper)
 

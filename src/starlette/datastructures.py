@@ -8,7 +8,6 @@ and parsing happens only when a part is actually read.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from ipaddress import IPv6Address
@@ -19,6 +18,7 @@ from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urle
 
 from typing_extensions import Self, TypedDict, TypeVar, Unpack
 
+from starlette._cache import BoundedCache
 from starlette.concurrency import run_in_threadpool
 
 __all__ = [
@@ -67,12 +67,21 @@ _AUTHORITY = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=256)
+_VALID_AUTHORITIES: BoundedCache[str, bool] = BoundedCache(256)
+
+
 def _is_valid_authority(value: str) -> bool:
     """Whether `value` is a well-formed `host[:port]` with no user info.
 
     Cached: a server sees the same few `Host` values over and over.
     """
+    valid = _VALID_AUTHORITIES.get(value)
+    if valid is None:
+        valid = _VALID_AUTHORITIES.put(value, _check_authority(value))
+    return valid
+
+
+def _check_authority(value: str) -> bool:
     match = _AUTHORITY.fullmatch(value)
     if match is None:
         return False
@@ -922,9 +931,8 @@ class FormData(ImmutableMultiDict[str, str | UploadFile]):
 # --------------------------------------------------------------------------- headers
 
 
-_LOOKUP_KEYS: dict[str, bytes] = {}
+_LOOKUP_KEYS: BoundedCache[str, bytes] = BoundedCache(1024)
 """The raw form of header names already looked up (see `_lookup_key`)."""
-_MAX_LOOKUP_KEYS: Final = 1024
 
 
 def _lookup_key(key: str) -> bytes | None:
@@ -939,8 +947,7 @@ def _lookup_key(key: str) -> bytes | None:
             raw_key = key.lower().encode("latin-1")
         except UnicodeEncodeError:
             return None
-        if len(_LOOKUP_KEYS) < _MAX_LOOKUP_KEYS:  # bounded, whatever names are asked for
-            _LOOKUP_KEYS[key] = raw_key
+        _LOOKUP_KEYS.put(key, raw_key)
     return raw_key
 
 

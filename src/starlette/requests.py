@@ -7,16 +7,17 @@ headers, cookies, client, state, ...), parsed lazily and cached on first use.
 
 from __future__ import annotations
 
-import functools
+import http.cookies
 import json
+import re
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from http.cookies import _unquote as _unquote_cookie  # pyright: ignore[reportPrivateUsage]  # the stdlib cookie unquoting
 from typing import Any, Final, Generic, NoReturn, Protocol, cast
 
 import anyio
 from typing_extensions import TypeVar
 
-from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper
+from starlette._cache import BoundedCache
+from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper, is_original
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.formparsers import (
@@ -96,13 +97,26 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
     return cookies
 
 
+_COOKIE_ESCAPE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+def _unquote_cookie_value(value: str) -> str:
+    """Undo a quoted cookie value: drop the quotes, then the `\\ooo` octal and `\\c` escapes.
+
+    What the private `http.cookies._unquote` does, used when the running Python lacks it.
+    """
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    return _COOKIE_ESCAPE.sub(lambda match: chr(int(match[1], 8)) if match[1] else match[2], value[1:-1])
+
+
+_unquote_cookie: Callable[[str], str] = getattr(http.cookies, "_unquote", None) or _unquote_cookie_value
+"""The standard library's cookie unquoting (private, hence looked up with a fallback)."""
+
+
 # At most 128 headers of at most 1 KB (some 250 cookies each) are kept: a few MB at worst.
 _CACHED_COOKIE_HEADER_SIZE = 1024
-
-
-@functools.lru_cache(maxsize=128)
-def _parse_recurring_cookie_header(value: bytes) -> dict[str, str]:
-    return cookie_parser(value.decode("latin-1"))
+_COOKIE_HEADERS: BoundedCache[bytes, dict[str, str]] = BoundedCache(128)
 
 
 def _parse_cookie_header(value: bytes) -> dict[str, str]:
@@ -111,9 +125,12 @@ def _parse_cookie_header(value: bytes) -> dict[str, str]:
     A client sends the same cookies with every request, so the parsed form of recent
     headers is kept (a bounded cache, of headers of a bounded size).
     """
-    if len(value) > _CACHED_COOKIE_HEADER_SIZE:
-        return cookie_parser(value.decode("latin-1"))
-    return _parse_recurring_cookie_header(value)
+    cookies = _COOKIE_HEADERS.get(value)
+    if cookies is None:
+        cookies = cookie_parser(value.decode("latin-1"))
+        if len(value) <= _CACHED_COOKIE_HEADER_SIZE:
+            _COOKIE_HEADERS.put(value, cookies)
+    return cookies
 
 
 class ClientDisconnect(Exception):
@@ -380,20 +397,30 @@ class Request(HTTPConnection[StateT]):
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
         while not self._stream_consumed:
-            message = await self._receive()
-            if message["type"] == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                if chunk:
-                    yield chunk
-            elif message["type"] == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
+            chunk = self._chunk_of(await self._receive())
+            if chunk:
+                yield chunk
         yield b""
 
+    def _chunk_of(self, message: Message) -> bytes:
+        """Note what one received message means for the body, and return its chunk (maybe empty).
+
+        Raises:
+            ClientDisconnect: The message is `http.disconnect`.
+        """
+        message_type = message["type"]
+        if message_type == "http.request":
+            if not message.get("more_body", False):
+                self._stream_consumed = True
+            chunk: bytes = message.get("body", b"")
+            return chunk
+        if message_type == "http.disconnect":
+            self._is_disconnected = True
+            raise ClientDisconnect()
+        return b""
+
     async def body(self) -> bytes:
-        """Read and return the whole body; later calls return the same bytes.
+        """Read and return the whole body, through `stream()`; later calls return the same bytes.
 
         Raises:
             RuntimeError: The body was already streamed (`"Stream consumed"`).
@@ -403,29 +430,17 @@ class Request(HTTPConnection[StateT]):
             return self._body
         except AttributeError:
             pass
-        if type(self).stream is not Request.stream:  # a subclass transforms the stream: read it through that
-            self._body = b"".join([chunk async for chunk in self.stream()])
-            return self._body
-        # `stream()` inlined: no async generator, and a body sent in one message is kept without a copy.
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        chunks: list[bytes] = []
-        while not self._stream_consumed:
-            message = await self._receive()
-            message_type = message["type"]
-            if message_type == "http.request":
-                chunk: bytes = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
+        chunks: list[bytes]
+        if is_original(type(self), "stream", _ORIGINAL_STREAM) and not self._stream_consumed:
+            # What `stream()` yields, read without the async generator (the common case: one message).
+            chunks = []
+            while not self._stream_consumed:
+                chunk = self._chunk_of(await self._receive())
                 if chunk:
                     chunks.append(chunk)
-            elif message_type == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
-        if len(chunks) == 1 and type(chunks[0]) is bytes:
-            self._body = chunks[0]
         else:
-            self._body = b"".join(chunks)
+            chunks = [chunk async for chunk in self.stream()]
+        self._body = b"".join(chunks)  # a single `bytes` chunk is kept as it is, without a copy
         return self._body
 
     async def json(self) -> Any:
@@ -547,3 +562,7 @@ class Request(HTTPConnection[StateT]):
             return
         links = [value.encode("latin-1") for value in (link, *additional_links)]
         await self._send({"type": "http.response.early_hint", "links": links})
+
+
+_ORIGINAL_STREAM = Request.stream
+"""`Request.stream` as defined here: `body()` reads the messages itself only while it is still the one in place."""

@@ -30,6 +30,7 @@ import anyio
 import anyio.lowlevel
 import anyio.to_thread
 
+from starlette._cache import BoundedCache
 from starlette._utils import create_collapsing_task_group
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
@@ -92,7 +93,7 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
     """The C encoder described above, if CPython's accelerator gives exactly what `JSONEncoder.encode` gives."""
     make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
     encode_str: Any = getattr(json.encoder, "c_encode_basestring", None)
-    if make_encoder is None or encode_str is None:  # pragma: no cover  # CPython always has `_json`
+    if make_encoder is None or encode_str is None:  # another Python, or `_json` unavailable
         return None
     sample: dict[object, object] = {
         "text": 'é\u2028"',
@@ -105,7 +106,7 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
             None, _JSON_ENCODER.default, encode_str, None, ":", ",", False, False, False
         )
         agrees = "".join(encoder(sample, 0)) == _JSON_ENCODER.encode(sample)
-    except Exception:  # pragma: no cover  # a C encoder with another signature
+    except Exception:  # a C encoder with another signature
         return None
     return encoder if agrees else None
 
@@ -113,10 +114,8 @@ def _shared_c_json_encoder() -> Callable[[Any, int], Iterable[str]] | None:
 _JSON_ENCODE = _shared_c_json_encoder()
 
 
-_CONTENT_TYPE_HEADERS: dict[str, dict[str, tuple[bytes, bytes]]] = {}
-"""The `content-type` header for each charset and media type seen, so it is encoded once."""
-_CONTENT_TYPE_CACHE_SIZE = 256
-_NO_HEADERS: dict[str, tuple[bytes, bytes]] = {}
+_CONTENT_TYPE_HEADERS: BoundedCache[tuple[str, str], tuple[bytes, bytes]] = BoundedCache(256)
+"""The `content-type` header for each media type and charset seen, so it is encoded once."""
 
 
 def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
@@ -128,12 +127,7 @@ def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
     content_type = media_type
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         content_type = f"{media_type}; charset={charset}"
-    header = (b"content-type", content_type.encode("latin-1"))
-    if len(_CONTENT_TYPE_HEADERS) < _CONTENT_TYPE_CACHE_SIZE:  # bounded: media types may come from data
-        by_media_type = _CONTENT_TYPE_HEADERS.setdefault(charset, {})
-        if len(by_media_type) < _CONTENT_TYPE_CACHE_SIZE:
-            by_media_type[media_type] = header
-    return header
+    return _CONTENT_TYPE_HEADERS.put((media_type, charset), (b"content-type", content_type.encode("latin-1")))
 
 
 class Response:
@@ -223,7 +217,7 @@ class Response:
 
         media_type = self.media_type
         if add_type and media_type is not None:
-            header = _CONTENT_TYPE_HEADERS.get(self.charset, _NO_HEADERS).get(media_type)
+            header = _CONTENT_TYPE_HEADERS.get((media_type, self.charset))
             raw_headers.append(_content_type_header(media_type, self.charset) if header is None else header)
 
         self.raw_headers = raw_headers
@@ -361,7 +355,6 @@ class JSONResponse(Response):
     """
 
     media_type: str | None = "application/json"
-    body: bytes | memoryview  # as on `Response` (set by `__init__`, which is inlined here)
 
     def __init__(
         self,
@@ -371,13 +364,7 @@ class JSONResponse(Response):
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        # `Response.__init__`, inlined: one frame less for the most common response.
-        self.status_code = status_code
-        if media_type is not None:
-            self.media_type = media_type
-        self.background = background
-        self.body = self.render(content)
-        self.init_headers(headers)
+        super().__init__(content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
         """Serialize `content` to JSON.
@@ -460,47 +447,23 @@ class StreamingResponse(Response):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _stream_raising_disconnect(self, send: Send) -> None:
-        """`stream_response`, with `OSError` from `send` (the client went away) raised as `ClientDisconnect`.
-
-        The `try` blocks are inlined rather than wrapping `send`, which would add a
-        coroutine per chunk; an `OSError` from the body iterator itself is not converted.
-        """
-        try:
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-        charset = self.charset
-        async for chunk in self.body_iterator:
-            if isinstance(chunk, str):
-                chunk = chunk.encode(charset)
-            try:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            except OSError as exc:
-                raise ClientDisconnect() from exc
-        try:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Stream the response, then run the background task.
 
         Raises:
-            ClientDisconnect: if `send` fails with `OSError` because the client went away.
+            ClientDisconnect: on an ASGI 2.4 server, if streaming fails with `OSError` (the client went away).
         """
         stream: Callable[[], Awaitable[None]]
         if scope.get("type") == "websocket":
             # A denial response: the websocket has no disconnect to listen for before it is accepted.
-            stream = functools.partial(self.stream_response, _disconnect_aware(_websocket_denial(send)))
-            await stream()
+            await self.stream_response(_websocket_denial(send))
         else:
-            if type(self).stream_response is StreamingResponse.stream_response:
-                stream = functools.partial(self._stream_raising_disconnect, send)
-            else:  # a subclass streams its own way: keep calling it, with the same conversion
-                stream = functools.partial(self.stream_response, _disconnect_aware(send))
+            stream = functools.partial(self.stream_response, send)
             if _server_reports_disconnect_on_send(scope):
-                await stream()
+                try:
+                    await stream()
+                except OSError as exc:  # ASGI 2.4: the server's way of saying the client went away
+                    raise ClientDisconnect() from exc
             else:
                 await _run_until_disconnect(stream, receive, self.listen_for_disconnect)
         if self.background is not None:
@@ -530,7 +493,7 @@ async def _run_until_disconnect(
 
     An exception from either side propagates (and stops the other).
     """
-    if asyncio._get_running_loop() is not None:  # the documented non-raising check: None under trio
+    if _running_loop() is not None:  # None under trio
         await _run_until_disconnect_on_asyncio(stream, receive, listen)
         return
     async with create_collapsing_task_group() as task_group:
@@ -580,6 +543,20 @@ async def _run_until_disconnect_on_asyncio(
         raise listener_error
 
 
+def _running_loop_or_none() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, or `None`: `asyncio._get_running_loop`, through its public raising form."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+_running_loop: Callable[[], asyncio.AbstractEventLoop | None] = (
+    getattr(asyncio, "_get_running_loop", None) or _running_loop_or_none
+)
+"""The running asyncio loop or `None`, without raising: the private, cheaper check when Python has it."""
+
+
 def _server_reports_disconnect_on_send(scope: Scope) -> bool:
     # ASGI 2.4 servers raise `OSError` from `send` once the client is gone, so
     # there is no need to watch `receive` for `http.disconnect`.
@@ -589,16 +566,6 @@ def _server_reports_disconnect_on_send(scope: Scope) -> bool:
     except ValueError:
         return False
     return major_minor >= (2, 4)
-
-
-def _disconnect_aware(send: Send) -> Send:
-    async def send_or_raise_disconnect(message: Message) -> None:
-        try:
-            await send(message)
-        except OSError as exc:
-            raise ClientDisconnect() from exc
-
-    return send_or_raise_disconnect
 
 
 def _websocket_denial(send: Send) -> Send:

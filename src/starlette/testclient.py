@@ -339,27 +339,23 @@ class WebSocketTestSession:
         return message
 
     def receive_text(self) -> str:
-        """Wait for the next text message.
+        """Wait for the next text message (`None` if the application sent `"text": None`).
 
         Raises:
             WebSocketDisconnect: The application closed the connection.
-            RuntimeError: The application sent a binary message.
+            KeyError: The application sent a binary message.
         """
-        text: str | None = self._receive_data().get("text")
-        if text is None:
-            raise RuntimeError("Expected a text websocket message, but got a binary one.")
+        text: str = self._receive_data()["text"]
         return text
 
     def receive_bytes(self) -> bytes:
-        """Wait for the next binary message.
+        """Wait for the next binary message (`None` if the application sent `"bytes": None`).
 
         Raises:
             WebSocketDisconnect: The application closed the connection.
-            RuntimeError: The application sent a text message.
+            KeyError: The application sent a text message.
         """
-        data: bytes | None = self._receive_data().get("bytes")
-        if data is None:
-            raise RuntimeError("Expected a binary websocket message, but got a text one.")
+        data: bytes = self._receive_data()["bytes"]
         return data
 
     def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
@@ -367,14 +363,16 @@ class WebSocketTestSession:
 
         Raises:
             WebSocketDisconnect: The application closed the connection.
-            RuntimeError: `mode` is invalid, or the frame kind does not match it.
+            RuntimeError: `mode` is invalid.
+            KeyError: The frame is not of the kind `mode` asks for.
             ValueError: The payload is not valid JSON.
         """
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
+        message = self._receive_data()
         if mode == "text":
-            return json.loads(self.receive_text())
-        return json.loads(self.receive_bytes().decode("utf-8"))
+            return json.loads(message["text"])
+        return json.loads(message["bytes"].decode("utf-8"))
 
 
 class _BodyChunk(NamedTuple):

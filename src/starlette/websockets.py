@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from starlette.requests import HTTPConnection, StateT
 from starlette.types import Message, Receive, Scope, Send
@@ -41,17 +41,6 @@ class WebSocketState(enum.Enum):
     """The session is over."""
     RESPONSE = 3
     """The application is sending an HTTP denial response instead of accepting."""
-
-    if TYPE_CHECKING:
-
-        def __hash__(self) -> int:
-            """Hash by identity, like the equality of members."""
-            ...
-
-    else:
-        # Members are singletons compared by identity: hashing them by identity too (in C, where
-        # `Enum` hashes the name in Python) makes every transition-table lookup several times cheaper.
-        __hash__ = object.__hash__
 
 
 class WebSocketDisconnect(Exception):
@@ -150,6 +139,11 @@ def _next_send_state(state: WebSocketState, message: Message) -> WebSocketState:
     return next_state
 
 
+def _disconnect(message: Message) -> WebSocketDisconnect:
+    """The exception a received `websocket.disconnect` message raises from the receiving helpers."""
+    return WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
+
+
 def _check_mode(mode: str) -> None:
     if mode not in ("text", "binary"):
         raise RuntimeError('The "mode" argument should be "text" or "binary".')
@@ -176,49 +170,18 @@ class WebSocket(HTTPConnection[StateT]):
         send: The ASGI send callable.
     """
 
-    # Whether `receive` and `send` are this class's own: then the text and bytes helpers (and
-    # `receive_json`, through them) take a shortcut for the steady state (a message while both
-    # sides are connected, see `_steady`), straight to the ASGI callables with the very checks
-    # `receive` and `send` would make. A subclass that overrides either method is always called
-    # through it.
-    _direct_io: ClassVar[bool] = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Decide, once per subclass, whether the helpers may bypass `receive`/`send`."""
-        super().__init_subclass__(**kwargs)
-        cls._direct_io = cls.receive is WebSocket.receive and cls.send is WebSocket.send
+    client_state: WebSocketState
+    """Progress of the messages received from the server."""
+    application_state: WebSocketState
+    """Progress of the messages sent by the application."""
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
         self.scope = scope  # what `HTTPConnection.__init__` does, without its broader check
         self._receive = receive
         self._send = send
-        self._client_state = _CONNECTING
-        self._application_state = _CONNECTING
-        # Whether the text and bytes helpers may take their shortcut: both sides connected, and
-        # `receive`/`send` are this class's own. Kept up to date by the two state setters, so
-        # that each message checks one flag instead of three conditions.
-        self._steady = False
-
-    @property
-    def client_state(self) -> WebSocketState:
-        """Progress of the messages received from the server."""
-        return self._client_state
-
-    @client_state.setter
-    def client_state(self, state: WebSocketState) -> None:
-        self._client_state = state
-        self._steady = self._direct_io and state is _CONNECTED and self._application_state is _CONNECTED
-
-    @property
-    def application_state(self) -> WebSocketState:
-        """Progress of the messages sent by the application."""
-        return self._application_state
-
-    @application_state.setter
-    def application_state(self, state: WebSocketState) -> None:
-        self._application_state = state
-        self._steady = self._direct_io and state is _CONNECTED and self._client_state is _CONNECTED
+        self.client_state = _CONNECTING
+        self.application_state = _CONNECTING
 
     async def receive(self) -> Message:
         """Receive the next ASGI message from the server.
@@ -227,16 +190,13 @@ class WebSocket(HTTPConnection[StateT]):
             WebSocketDisconnected: A disconnect message was already received.
             RuntimeError: The server delivered a message the protocol does not allow here.
         """
-        if self._client_state is _CONNECTED:  # the steady state: data messages
-            receive = self._receive
-            message = await receive()
-            if message["type"] != "websocket.receive":
-                self.client_state = _next_receive_state(self._client_state, message)
-            return message
-        if self._client_state not in _RECEIVE_ROWS:
+        state = self.client_state
+        if state is not _CONNECTED and state not in _RECEIVE_ROWS:  # `is` first: members hash in Python
             raise WebSocketDisconnected('Cannot call "receive" once a disconnect message has been received.')
-        message = await self._receive()
-        self.client_state = _next_receive_state(self._client_state, message)
+        receive = self._receive
+        message = await receive()
+        if state is not _CONNECTED or message["type"] != "websocket.receive":
+            self.client_state = _next_receive_state(state, message)
         return message
 
     async def send(self, message: Message) -> None:
@@ -247,24 +207,19 @@ class WebSocket(HTTPConnection[StateT]):
             RuntimeError: The message is not allowed in the current `application_state`.
             WebSocketDisconnect: The connection broke (the server raised `OSError`) while connected.
         """
-        state = self._application_state
-        if state is _CONNECTED and message["type"] == "websocket.send":  # the steady state
-            send = self._send
-            try:
-                await send(message)
-            except OSError as error:
-                raise self._connection_lost() from error
-            return
-        if state not in _SEND_ROWS:
+        state = self.application_state
+        if state is not _CONNECTED and state not in _SEND_ROWS:  # `is` first: members hash in Python
             raise WebSocketDisconnected('Cannot call "send" once a close message has been sent.')
-        self.application_state = _next_send_state(state, message)
-        if state is _CONNECTED:  # closing
-            try:
-                await self._send(message)
-            except OSError as error:
-                raise self._connection_lost() from error
+        if state is not _CONNECTED or message["type"] != "websocket.send":
+            self.application_state = _next_send_state(state, message)
+        if state is not _CONNECTED:
+            await self._send(message)
             return
-        await self._send(message)
+        send = self._send
+        try:
+            await send(message)
+        except OSError as error:
+            raise self._connection_lost() from error
 
     def _connection_lost(self) -> WebSocketDisconnect:
         """Record that the server could not send (it raised `OSError`); return the exception to raise."""
@@ -280,7 +235,7 @@ class WebSocket(HTTPConnection[StateT]):
             subprotocol: The subprotocol chosen among `scope["subprotocols"]`, if any.
             headers: Extra response headers for the handshake, as raw `(name, value)` byte pairs.
         """
-        if self._client_state is _CONNECTING:
+        if self.client_state is _CONNECTING:
             await self.receive()
         await self.send(
             {
@@ -290,80 +245,37 @@ class WebSocket(HTTPConnection[StateT]):
             }
         )
 
-    async def _receive_data(self) -> Message:
-        """Receive a `websocket.receive` message, raising `WebSocketDisconnect` on a disconnect.
+    async def receive_text(self) -> str:
+        """Receive the next text message (`None` if the message carries `"text": None`).
 
         Raises:
-            WebSocketDisconnected: The application has not accepted the connection (or has closed it).
+            WebSocketDisconnect: The client disconnected.
+            WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
+            KeyError: The message has no `"text"` (a binary message).
         """
-        if self._application_state is not _CONNECTED:
+        if self.application_state is not _CONNECTED:
             raise WebSocketDisconnected(_NOT_ACCEPTED)
         message = await self.receive()
         if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
-        return message
-
-    async def receive_text(self) -> str:
-        """Receive the next text message.
-
-        Raises:
-            WebSocketDisconnect: The client disconnected.
-            WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
-            RuntimeError: The message is binary.
-        """
-        if self._steady:
-            # The steady state, inlined: one coroutine frame per message instead of three.
-            # `self._receive()` would be a method-style lookup, which the interpreter cannot
-            # specialise for an instance attribute; a plain attribute load it can.
-            receive = self._receive
-            message = await receive()
-            if message["type"] != "websocket.receive":
-                self._data_or_raise(message)
-        else:
-            message = await self._receive_data()
-        text: str | None
-        try:  # a subscript is cheaper than `.get` when the key is there, as it nearly always is
-            text = message["text"]
-        except KeyError:
-            text = None
-        if text is None:
-            raise RuntimeError("Expected a text websocket message, but got a binary one.")
+            raise _disconnect(message)
+        text: str = message["text"]
         return text
 
     async def receive_bytes(self) -> bytes:
-        """Receive the next binary message.
+        """Receive the next binary message (`None` if the message carries `"bytes": None`).
 
         Raises:
             WebSocketDisconnect: The client disconnected.
             WebSocketDisconnected: The connection was not accepted yet (a `RuntimeError`).
-            RuntimeError: The message is text.
+            KeyError: The message has no `"bytes"` (a text message).
         """
-        if self._steady:
-            receive = self._receive
-            message = await receive()
-            if message["type"] != "websocket.receive":
-                self._data_or_raise(message)
-        else:
-            message = await self._receive_data()
-        data: bytes | None
-        try:
-            data = message["bytes"]
-        except KeyError:
-            data = None
-        if data is None:
-            raise RuntimeError("Expected a binary websocket message, but got a text one.")
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _disconnect(message)
+        data: bytes = message["bytes"]
         return data
-
-    def _data_or_raise(self, message: Message) -> NoReturn:
-        """Handle a message other than data, received while connected: record it, then raise.
-
-        Raises:
-            WebSocketDisconnect: For a disconnect message.
-            RuntimeError: For a message the protocol does not allow here.
-        """
-        self.client_state = _next_receive_state(self._client_state, message)
-        # Only a disconnect gets past the transition table here.
-        raise WebSocketDisconnect(message.get("code", 1005), message.get("reason"))
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
         """Receive the next message and decode it as JSON.
@@ -373,13 +285,19 @@ class WebSocket(HTTPConnection[StateT]):
 
         Raises:
             WebSocketDisconnect: The client disconnected.
-            RuntimeError: `mode` is invalid, the connection was not accepted yet, or the frame kind does not match.
+            RuntimeError: `mode` is invalid, or the connection was not accepted yet.
+            KeyError: The message is not of the kind `mode` asks for.
             ValueError: The payload is not valid JSON (`json.JSONDecodeError`, or `UnicodeDecodeError` in binary mode).
         """
         _check_mode(mode)
+        if self.application_state is not _CONNECTED:
+            raise WebSocketDisconnected(_NOT_ACCEPTED)
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise _disconnect(message)
         if mode == "text":
-            return json.loads(await self.receive_text())
-        return json.loads((await self.receive_bytes()).decode("utf-8"))
+            return json.loads(message["text"])
+        return json.loads(message["bytes"].decode("utf-8"))
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Yield text messages until the client disconnects."""
@@ -407,25 +325,11 @@ class WebSocket(HTTPConnection[StateT]):
 
     async def send_text(self, data: str) -> None:
         """Send a text message."""
-        if self._steady:
-            send = self._send
-            try:
-                await send({"type": "websocket.send", "text": data})
-            except OSError as error:
-                raise self._connection_lost() from error
-        else:
-            await self.send({"type": "websocket.send", "text": data})
+        await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary message."""
-        if self._steady:
-            send = self._send
-            try:
-                await send({"type": "websocket.send", "bytes": data})
-            except OSError as error:
-                raise self._connection_lost() from error
-        else:
-            await self.send({"type": "websocket.send", "bytes": data})
+        await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send `data` encoded as compact JSON.

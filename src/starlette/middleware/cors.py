@@ -19,6 +19,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from typing import Final, TypeAlias
 
+from starlette._cache import BoundedCache
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware._vary import RawHeaders, add_vary
 from starlette.responses import PlainTextResponse, Response
@@ -173,7 +174,7 @@ class CORSMiddleware:
         self._without_origin: _Added = (simple_raw, frozenset(name for name, _ in simple_raw))
         self._any_origin: _Added = self._naming(b"*")
         # What to add for an `Origin` value, by value: a server sees the same few over and over.
-        self._by_origin: dict[bytes, _Added] = {}
+        self._by_origin: BoundedCache[bytes, _Added] = BoundedCache(_ORIGIN_CACHE_SIZE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle a connection: answer preflights, add CORS headers to other responses."""
@@ -267,9 +268,7 @@ class CORSMiddleware:
         if added is None:
             # `*` is not accepted for credentialed requests: an allowed origin is named instead.
             allowed = self.allow_all_origins or self.is_allowed_origin(origin.decode("latin-1"))
-            added = self._naming(origin) if allowed else self._without_origin
-            if len(self._by_origin) < _ORIGIN_CACHE_SIZE:
-                self._by_origin[origin] = added
+            added = self._by_origin.put(origin, self._naming(origin) if allowed else self._without_origin)
         return added
 
     def _simple_send(self, send: Send, origin: bytes, has_cookie: bool) -> Send:

@@ -14,13 +14,13 @@ thread so that they do not block the event loop.
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Iterable
 from typing import ClassVar, Final, NoReturn, Protocol
 
 import anyio.to_thread
 
+from starlette._cache import BoundedCache
 from starlette.middleware._vary import RawHeaders, add_vary
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,12 +72,21 @@ async def unattached_send(message: Message) -> NoReturn:
     raise RuntimeError("send awaitable not set")
 
 
-@functools.lru_cache(maxsize=128)
+_ACCEPT_ENCODINGS: BoundedCache[bytes, bool] = BoundedCache(128)
+
+
 def _accepts_gzip(raw_accept_encoding: bytes) -> bool:
     """Whether an `Accept-Encoding` value accepts `gzip` (listed, and not with `q=0`).
 
     Cached: clients send the same few values over and over.
     """
+    accepts = _ACCEPT_ENCODINGS.get(raw_accept_encoding)
+    if accepts is None:
+        accepts = _ACCEPT_ENCODINGS.put(raw_accept_encoding, _parse_accepts_gzip(raw_accept_encoding))
+    return accepts
+
+
+def _parse_accepts_gzip(raw_accept_encoding: bytes) -> bool:
     accept_encoding = raw_accept_encoding.decode("latin-1").lower()
     if "gzip" not in accept_encoding:
         return False
@@ -115,16 +124,13 @@ class _ContentTypeMatcher:
         normalized = [_media_type(media_type) for media_type in media_types]
         self._exact = frozenset(media_type for media_type in normalized if not media_type.endswith("/*"))
         self._prefixes = tuple(media_type[:-1] for media_type in normalized if media_type.endswith("/*"))
-        self._raw_cache: dict[bytes, bool] = {}
+        self._raw_cache: BoundedCache[bytes, bool] = BoundedCache(_MATCHER_CACHE_SIZE)
 
     def raw(self, content_type: bytes) -> bool:
         """Like calling the matcher, with a `Content-Type` header value as sent (cached)."""
         excluded = self._raw_cache.get(content_type)
         if excluded is None:
-            excluded = self(content_type.decode("latin-1"))
-            # Responses use a handful of content types; past that, stop remembering.
-            if len(self._raw_cache) < _MATCHER_CACHE_SIZE:
-                self._raw_cache[content_type] = excluded
+            excluded = self._raw_cache.put(content_type, self(content_type.decode("latin-1")))
         return excluded
 
     def __call__(self, content_type: str) -> bool:
@@ -276,14 +282,15 @@ def _matcher_for(media_types: tuple[str, ...]) -> _ContentTypeMatcher:
     if media_types is DEFAULT_EXCLUDED_CONTENT_TYPES:
         return _DEFAULT_MATCHER
     try:
-        return _shared_matcher(media_types)
+        matcher = _SHARED_MATCHERS.get(media_types)
     except TypeError:  # a list, say, which cannot be a cache key
         return _ContentTypeMatcher(media_types)
+    if matcher is None:
+        matcher = _SHARED_MATCHERS.put(media_types, _ContentTypeMatcher(media_types))
+    return matcher
 
 
-@functools.lru_cache(maxsize=32)
-def _shared_matcher(media_types: tuple[str, ...]) -> _ContentTypeMatcher:
-    return _ContentTypeMatcher(media_types)
+_SHARED_MATCHERS: BoundedCache[tuple[str, ...], _ContentTypeMatcher] = BoundedCache(32)
 
 
 _DEFAULT_MATCHER: Final[_ContentTypeMatcher] = _ContentTypeMatcher(DEFAULT_EXCLUDED_CONTENT_TYPES)
