@@ -243,7 +243,7 @@ def check_utils(
         assert_type(async_handler, Callable[..., Awaitable[str]])
     if is_async_callable(anything):
         assert_type(anything, Callable[..., Awaitable[Any]])
-    get_route_path("/path")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    get_route_path()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
     collapse_excgroups(1)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 
 
