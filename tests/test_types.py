@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import pytest
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    is_http_scope,
+    is_lifespan_scope,
+    is_websocket_scope,
+    typed_receive,
+)
 
 
 async def hello(scope: Scope, receive: Receive, send: Send) -> None:
@@ -23,3 +33,23 @@ async def test_plain_function_is_an_asgi_app() -> None:
 
     await app({"type": "http"}, receive, send)
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+
+
+@pytest.mark.parametrize(
+    ("scope_type", "expected"),
+    [("http", (True, False, False)), ("websocket", (False, True, False)), ("lifespan", (False, False, True))],
+)
+def test_scope_type_guards_follow_the_scope_type(scope_type: str, expected: tuple[bool, bool, bool]) -> None:
+    scope: Scope = {"type": scope_type}
+    assert (is_http_scope(scope), is_websocket_scope(scope), is_lifespan_scope(scope)) == expected
+
+
+@pytest.mark.anyio
+async def test_typed_receive_is_the_receive_it_is_given() -> None:
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    events = typed_receive(receive)
+    assert events is receive
+    event = await events()
+    assert event["type"] == "http.disconnect"

@@ -245,7 +245,7 @@ def check_utils(
         assert_type(async_handler, Callable[[int], Awaitable[str]])
     if is_async_callable(anything):
         assert_type(anything, Callable[..., Awaitable[Any]])
-    get_route_path("/path")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    get_route_path()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
     collapse_excgroups(1)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
 
 

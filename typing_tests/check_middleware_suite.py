@@ -138,7 +138,7 @@ assert_type(limit_responder.send, Send)
 async def use_limit(responder: RequestBodyLimitResponder) -> None:
     assert_type(await responder.receive_with_limit(), Message)
     await responder.send_with_limit({"type": "http.response.start"})
-    await responder.send_with_limit("http.response.start")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+    await responder.send_with_limit()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[missing-argument]
 
 
 # -- BaseHTTPMiddleware --------------------------------------------------------------------

@@ -7,6 +7,8 @@ and sets `conn.auth` (`AuthCredentials`) and `conn.user` (a `BaseUser`).
 
 `BaseUser` and `AuthenticationBackend` are protocols: implement them
 structurally, or subclass them as with upstream Starlette.
+`AuthenticationBackend[MyUser]` is a backend whose users are `MyUser`s, and
+`get_user(conn, backend)` returns the connection's user as that type.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlencode
 
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, TypeVar
 
 from starlette._utils import is_async_callable
 from starlette.exceptions import HTTPException
@@ -32,6 +34,8 @@ __all__ = [
     "BaseUser",
     "SimpleUser",
     "UnauthenticatedUser",
+    "UserT_co",
+    "get_user",
     "has_required_scope",
     "requires",
 ]
@@ -183,14 +187,20 @@ class BaseUser(Protocol):
         raise NotImplementedError()
 
 
+UserT_co = TypeVar("UserT_co", bound=BaseUser, default=BaseUser, covariant=True)
+"""The type of the users an `AuthenticationBackend` returns."""
+
+
 @runtime_checkable
-class AuthenticationBackend(Protocol):
+class AuthenticationBackend(Protocol[UserT_co]):
     """Authenticates connections for `AuthenticationMiddleware`.
 
-    Implement `authenticate`; subclassing is optional.
+    Implement `authenticate`; subclassing is optional. A plain
+    `AuthenticationBackend` returns any `BaseUser`; `AuthenticationBackend[MyUser]`
+    returns `MyUser`s, which `get_user` hands back typed.
     """
 
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, UserT_co] | None:
         """Return the credentials and user of `conn`, or `None` for an anonymous connection.
 
         Raises:
@@ -260,3 +270,17 @@ class UnauthenticatedUser(BaseUser):
     def identity(self) -> str:
         """Always `""`."""
         return ""
+
+
+def get_user(conn: HTTPConnection, backend: AuthenticationBackend[UserT_co]) -> UserT_co | UnauthenticatedUser:
+    """The user of `conn`, typed as the users `backend` returns.
+
+    `backend` is the backend given to `AuthenticationMiddleware`; it only
+    carries the type (it is not called). The result is an
+    `UnauthenticatedUser` when the backend did not authenticate the connection.
+
+    Raises:
+        AssertionError: If `AuthenticationMiddleware` is not installed.
+    """
+    user: UserT_co | UnauthenticatedUser = conn.user
+    return user

@@ -1,7 +1,12 @@
 """The typed core of the ASGI interface.
 
-`Scope` and `Message` stay plain `MutableMapping[str, Any]` aliases so that
-middleware written against upstream Starlette keeps type-checking unchanged.
+`Scope` and `Message` are `MutableMapping[str, Any] | Any`: code written
+against upstream Starlette's plain mappings keeps type-checking unchanged,
+while the `| Any` lets the `TypedDict` scopes and events that servers declare
+(asgiref, uvicorn, hypercorn) flow in, so every app and middleware is accepted
+where those servers expect an application. `Send` takes `Any` for the same
+reason: a server's `send` only accepts its own event `TypedDict`s.
+
 `ASGIApp` is a callable `Protocol` with positional-only parameters: any
 `async def app(scope, receive, send)` function and any object whose
 `__call__` has that shape satisfies it.
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Union
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard, Union, cast
 
 from typing_extensions import NotRequired, TypedDict, TypeVar
 
@@ -22,8 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASGIApp",
+    "ASGIReceiveCallable",
     "ASGIReceiveEvent",
     "ASGIScope",
+    "ASGISendCallable",
     "ASGISendEvent",
     "ASGIVersions",
     "AppType",
@@ -64,6 +71,10 @@ __all__ = [
     "WebSocketResponseStartEvent",
     "WebSocketScope",
     "WebSocketSendEvent",
+    "is_http_scope",
+    "is_lifespan_scope",
+    "is_websocket_scope",
+    "typed_receive",
 ]
 
 AppType = TypeVar("AppType")
@@ -74,17 +85,25 @@ LifespanStateT = TypeVar(
     covariant=True,
 )
 
-Scope = MutableMapping[str, Any]
-"""The connection scope: what the server knows about a connection."""
+if TYPE_CHECKING:
+    # `X | Any` ("the Any trick"): a value of any type is accepted, and a value of
+    # the type is still checked as an `X` where it is used.
+    Scope = Union[MutableMapping[str, Any], Any]
+    """The connection scope: what the server knows about a connection."""
 
-Message = MutableMapping[str, Any]
-"""One ASGI event, received from or sent to the server."""
+    Message = Union[MutableMapping[str, Any], Any]
+    """One ASGI event, received from or sent to the server."""
+
+    Send = Callable[[Any], Awaitable[None]]
+    """Sends one event (a `Message`, or one of the event `TypedDict`s below) to the server."""
+else:
+    # At runtime the aliases are upstream's, for code that introspects annotations.
+    Scope = MutableMapping[str, Any]
+    Message = MutableMapping[str, Any]
+    Send = Callable[[Message], Awaitable[None]]
 
 Receive = Callable[[], Awaitable[Message]]
 """Awaits the next event from the server."""
-
-Send = Callable[[Message], Awaitable[None]]
-"""Sends one event to the server."""
 
 
 class ASGIApp(Protocol):
@@ -372,3 +391,34 @@ ASGISendEvent = Union[
     LifespanShutdownFailedEvent,
 ]
 """Any event an application passes to `send`."""
+
+ASGIReceiveCallable = Callable[[], Awaitable[ASGIReceiveEvent]]
+"""A `receive` whose events are typed: compare `event["type"]` to narrow one."""
+
+ASGISendCallable = Callable[[ASGISendEvent], Awaitable[None]]
+"""A `send` that only takes the event `TypedDict`s; every `Send` is one."""
+
+
+def typed_receive(receive: Receive) -> ASGIReceiveCallable:
+    """`receive` itself, typed as returning `ASGIReceiveEvent`s.
+
+    The server delivers events of the ASGI specification; this states it for
+    the type checker, without wrapping (and without slowing) `receive`.
+    """
+    # The one place that trusts the server: a `Message` may be any mapping.
+    return cast(ASGIReceiveCallable, receive)
+
+
+def is_http_scope(scope: Scope) -> TypeGuard[HTTPScope]:
+    """Whether `scope` is the scope of an HTTP request (its `type` is `"http"`)."""
+    return bool(scope["type"] == "http")
+
+
+def is_websocket_scope(scope: Scope) -> TypeGuard[WebSocketScope]:
+    """Whether `scope` is the scope of a websocket connection (its `type` is `"websocket"`)."""
+    return bool(scope["type"] == "websocket")
+
+
+def is_lifespan_scope(scope: Scope) -> TypeGuard[LifespanScope]:
+    """Whether `scope` is the scope of the lifespan connection (its `type` is `"lifespan"`)."""
+    return bool(scope["type"] == "lifespan")
