@@ -11,7 +11,8 @@ import re
 import sys
 
 import griffe
-from _upstream import ROOT, ensure_upstream_env, site_packages
+
+from scripts._upstream import ROOT, ensure_upstream_env, site_packages
 
 # Breaking changes accepted, keyed by griffe's explanation with the location stripped.
 _SAME_SENTINEL = "the same sentinel object, named through httpx2's public `USE_CLIENT_DEFAULT`"

@@ -24,7 +24,7 @@ import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _upstream import CACHE, ROOT, ensure_upstream_env, run
+from scripts._upstream import CACHE, ROOT, ensure_upstream_env, run
 
 FASTAPI = "0.165.0"
 CORPUS = ROOT / "typing_tests" / "downstream"

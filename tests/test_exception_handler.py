@@ -463,7 +463,7 @@ def test_each_layer_hands_down_a_plain_function_named_as_upstream(test_client_fa
     stack = ServerErrorMiddleware(spying(ExceptionMiddleware(spying(ok_app))))
     assert test_client_factory(stack).get("/").text == "ok"
     assert all(inspect.isfunction(send) for send in sends)
-    assert [send.__qualname__ for send in sends] == [
+    assert [send.__qualname__ for send in sends] == [  # ty: ignore[missing-attribute]
         "ServerErrorMiddleware.__call__.<locals>._send",
         "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender",
     ]
@@ -513,7 +513,7 @@ def test_an_accepted_websocket_keeps_the_send_it_was_given(test_client_factory: 
     with client.websocket_connect("/") as session:
         assert session.receive_text() == "hi"
     assert sends[1] is sends[0]
-    assert sends[0].__qualname__ == "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"
+    assert sends[0].__qualname__ == "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"  # ty: ignore[missing-attribute]
 
 
 @pytest.mark.anyio

@@ -210,7 +210,7 @@ def counting(original: Callable[..., Any], calls: list[str]) -> Callable[..., An
     if inspect.isasyncgenfunction(original):
 
         async def generator_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            calls.append(original.__name__)
+            calls.append(original.__name__)  # ty: ignore[missing-attribute]
             async for item in original(*args, **kwargs):
                 yield item
 
@@ -218,13 +218,13 @@ def counting(original: Callable[..., Any], calls: list[str]) -> Callable[..., An
     if inspect.iscoroutinefunction(original):
 
         async def coroutine_wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls.append(original.__name__)
+            calls.append(original.__name__)  # ty: ignore[missing-attribute]
             return await original(*args, **kwargs)
 
         return coroutine_wrapper
 
     def function_wrapper(*args: Any, **kwargs: Any) -> Any:
-        calls.append(original.__name__)
+        calls.append(original.__name__)  # ty: ignore[missing-attribute]
         return original(*args, **kwargs)
 
     return function_wrapper

@@ -200,13 +200,13 @@ def transparent(original: Callable[..., Any], calls: list[str]) -> Callable[...,
     if not inspect.iscoroutinefunction(original):
 
         def patched(*args: Any, **kwargs: Any) -> Any:
-            calls.append(original.__name__)
+            calls.append(original.__name__)  # ty: ignore[missing-attribute]
             return original(*args, **kwargs)
 
         return patched
 
     async def patched_async(*args: Any, **kwargs: Any) -> Any:
-        calls.append(original.__name__)
+        calls.append(original.__name__)  # ty: ignore[missing-attribute]
         return await original(*args, **kwargs)
 
     return patched_async

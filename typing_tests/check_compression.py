@@ -17,5 +17,5 @@ app.add_middleware(CompressionMiddleware, zstd_level=10, exclude_content_types=(
 middleware = CompressionMiddleware(app, encodings=("zstd",))
 assert_type(middleware.encodings, "tuple[str, ...]")
 
-CompressionMiddleware(app, gzip_level="9")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-CompressionMiddleware(app, 500, ["gzip"])  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+CompressionMiddleware(app, gzip_level="9")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+CompressionMiddleware(app, 500, ["gzip"])  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]

@@ -50,5 +50,5 @@ router = Router()
 router.mount("/tools", tools_app, run_lifespan=True)
 router.host("tools.example.org", tools_app, run_lifespan=True)
 
-Mount("/tools", tools_app, None, None, None, True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
-Host("tools.example.org", tools_app, run_lifespan="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+Mount("/tools", tools_app, None, None, None, True)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]  # ty: ignore[too-many-positional-arguments]
+Host("tools.example.org", tools_app, run_lifespan="yes")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

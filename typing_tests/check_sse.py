@@ -45,6 +45,6 @@ async def stream(request: Request) -> StreamingResponse:
     return response
 
 
-EventSourceResponse([1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
-ServerSentEvent("x", retry="10")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-EventSourceResponse([], ping="15")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+EventSourceResponse([1, 2])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+ServerSentEvent("x", retry="10")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+EventSourceResponse([], ping="15")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

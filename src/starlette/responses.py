@@ -18,7 +18,7 @@ import mimetypes
 import os
 import re
 import stat
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, mktime_tz, parsedate_tz
@@ -612,7 +612,7 @@ def _conditional_request_headers(scope: Scope) -> dict[bytes, str]:
 
 
 @asynccontextmanager
-async def _opened_for_reading(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+async def _opened_for_reading(path: str | os.PathLike[str]) -> AsyncGenerator[anyio.AsyncFile[bytes], None]:
     """The file at `path`, open for reading, closed at exit even when the task is being cancelled.
 
     The last body message is sent from inside the block, and a server (or the TestClient) may cancel the
