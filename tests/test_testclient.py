@@ -275,6 +275,7 @@ def test_missing_host_header(test_client_factory: TestClientFactory) -> None:
     request = httpx.Request("GET", "http://testserver:8000/")
     del request.headers["host"]
     response = client._transport.handle_request(request)  # pyright: ignore[reportPrivateUsage]
+    response.close()  # the transport streams the body: closing ends the exchange and its event loop
     assert response.status_code == 200
     assert scopes[0]["headers"][0] == (b"host", b"testserver:8000")
     assert scopes[0]["server"] == ["testserver", 8000]
