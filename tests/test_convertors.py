@@ -17,8 +17,14 @@ from starlette.convertors import (
     PathConvertor,
     StringConvertor,
     UUIDConvertor,
+    convert_path_params,
     register_url_convertor,
 )
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Host, Mount, Route, Router, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from tests.utils import TestClientFactory
 
 
 @pytest.fixture
@@ -233,3 +239,82 @@ def test_register_url_convertor_replaces_an_existing_key() -> None:
     register_url_convertor("int", hex_convertor)
     assert CONVERTOR_TYPES["int"] is hex_convertor
     assert CONVERTOR_TYPES["int"].convert("ff") == 255
+
+
+# --- a parameter the regex matches but the convertor rejects: no match, never a 500 ---------
+
+
+def _echo_params(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(repr(sorted(request.path_params)))
+
+
+def _fallback(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("fallback")
+
+
+TOO_MANY_DIGITS = "1" * 4301  # one over Python's default integer-string conversion limit
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/{n:int}", TOO_MANY_DIGITS),
+        ("/{x:float}", "9" * 400),  # overflows to infinity
+        ("/{x:float}", "1" * 4301 + ".5"),
+    ],
+)
+def test_unconvertible_parameter_falls_through_to_404(
+    test_client_factory: TestClientFactory, path: str, param: str
+) -> None:
+    client = test_client_factory(Router([Route(path, _echo_params)]))
+    response = client.get("/" + param)
+    assert response.status_code == 404
+
+
+def test_unconvertible_parameter_goes_on_to_the_next_route(test_client_factory: TestClientFactory) -> None:
+    app = Router([Route("/items/{n:int}", _echo_params), Route("/items/{rest:path}", _fallback)])
+    client = test_client_factory(app)
+    assert client.get("/items/" + "1" * 4300).text == "['n']"
+    assert client.get("/items/" + TOO_MANY_DIGITS).text == "fallback"
+
+
+def test_unconvertible_mount_and_host_parameters_do_not_match(test_client_factory: TestClientFactory) -> None:
+    app = Router(
+        [
+            Mount("/v/{n:int}", routes=[Route("/", _echo_params)]),
+            Host("{n:int}.example.org", Router([Route("/", _echo_params)])),
+            Route("/{rest:path}", _fallback),
+        ]
+    )
+    client = test_client_factory(app)
+    assert client.get("/v/12/").text == "['n']"
+    assert client.get(f"/v/{TOO_MANY_DIGITS}/").text == "fallback"
+    assert client.get("/", headers={"host": "7.example.org"}).text == "['n']"
+    assert client.get("/", headers={"host": f"{TOO_MANY_DIGITS}.example.org"}).text == "fallback"
+
+
+def test_unconvertible_parameter_in_a_websocket_route(test_client_factory: TestClientFactory) -> None:
+    async def accept(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.close()
+
+    client = test_client_factory(Router([WebSocketRoute("/ws/{n:int}", accept)]))
+    with client.websocket_connect("/ws/1"):
+        pass
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(f"/ws/{TOO_MANY_DIGITS}"):
+        pass  # pragma: no cover
+
+
+def test_convert_path_params() -> None:
+    convertors: dict[str, Convertor[Any]] = {"id": UUIDConvertor(), "n": IntegerConvertor()}
+    captured: dict[str, Any] = {"id": "12345678123456781234567812345678", "n": "7"}
+    assert convert_path_params(convertors, captured)
+    assert captured == {"id": uuid.UUID(int=0x12345678123456781234567812345678), "n": 7}
+    # A malformed UUID can reach the convertor through a route's own, looser regex.
+    assert not convert_path_params(convertors, {"id": "1234", "n": "7"})
+    assert not convert_path_params(convertors, {"id": "12345678123456781234567812345678", "n": TOO_MANY_DIGITS})
+
+
+def test_float_convertor_rejects_infinity() -> None:
+    with pytest.raises(ValueError, match="too large for a float"):
+        FloatConvertor().convert("9" * 400)

@@ -20,6 +20,7 @@ from starlette.convertors import (
     PathConvertor,
     StringConvertor,
     UUIDConvertor,
+    convert_path_params,
 )
 
 __all__ = ["UNMATCHED", "LiteralPath", "ParamsCache", "matches_before_newline"]
@@ -72,8 +73,8 @@ class ParamsCache:
         converted = UNMATCHED
         if match is not None:
             converted = match.groupdict()
-            for key, value in converted.items():
-                converted[key] = self.convertors[key].convert(value)  # in place: the keys stay the same
+            if not convert_path_params(self.convertors, converted):
+                converted = UNMATCHED
         if self.pure and len(route_path) <= CACHED_PATH_LENGTH:
             self.known.put(route_path, converted)
         return converted

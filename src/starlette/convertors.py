@@ -4,12 +4,18 @@ A convertor supplies the regex a parameter must match, turns the matched text
 into a Python value (`convert`), and turns a value back into path text for URL
 building (`to_string`). `to_string` raises `AssertionError` for values that
 cannot be represented, even when Python runs with `-O`.
+
+A `convert` that raises `ValueError` means the text is not a value of the
+parameter's type, even though the regex matched it (4301 or more digits for
+an `int`, a number too large for a `float`): the route does not match that
+path, and routing goes on as for any path the regex rejects.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, TypeVar
 
 __all__ = [
@@ -87,7 +93,11 @@ class IntegerConvertor(Convertor[int]):
     regex: ClassVar[str] = "[0-9]+"
 
     def convert(self, value: str) -> int:
-        """Parse the digits as an `int`."""
+        """Parse the digits as an `int`.
+
+        Raises:
+            ValueError: There are more digits than Python converts (`sys.get_int_max_str_digits()`).
+        """
         return int(value)
 
     def to_string(self, value: int) -> str:
@@ -108,8 +118,15 @@ class FloatConvertor(Convertor[float]):
     regex: ClassVar[str] = r"[0-9]+(\.[0-9]+)?"
 
     def convert(self, value: str) -> float:
-        """Parse the text as a `float`."""
-        return float(value)
+        """Parse the text as a `float`.
+
+        Raises:
+            ValueError: The number is too large to be a finite `float`.
+        """
+        number = float(value)
+        if math.isinf(number):
+            raise ValueError(f"{value!r} is too large for a float")
+        return number
 
     def to_string(self, value: float) -> str:
         """Format the number in fixed-point notation without trailing zeros (`2.50` gives `"2.5"`).
@@ -133,7 +150,11 @@ class UUIDConvertor(Convertor[uuid.UUID]):
     regex: ClassVar[str] = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
     def convert(self, value: str) -> uuid.UUID:
-        """Parse the text as a `uuid.UUID`."""
+        """Parse the text as a `uuid.UUID`.
+
+        Raises:
+            ValueError: The text is not a UUID (possible with a route's own, looser regex).
+        """
         return uuid.UUID(value)
 
     def to_string(self, value: uuid.UUID) -> str:
@@ -154,3 +175,17 @@ CONVERTOR_TYPES: dict[str, Convertor[Any]] = {
 def register_url_convertor(key: str, convertor: Convertor[Any]) -> None:
     """Make `convertor` available in route paths as `{param:key}` (replacing any existing one)."""
     CONVERTOR_TYPES[key] = convertor
+
+
+def convert_path_params(convertors: Mapping[str, Convertor[Any]], captured: dict[str, Any]) -> bool:
+    """Convert the texts a route's regex `captured`, in place; `False` if one is not a value of its type.
+
+    A convertor raising `ValueError` makes the whole path a non-match (the other
+    captures are then left half-converted, and must not be used).
+    """
+    try:
+        for key, value in captured.items():
+            captured[key] = convertors[key].convert(value)  # in place: the keys stay the same
+    except ValueError:
+        return False
+    return True

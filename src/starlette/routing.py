@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.convertors import (
     CONVERTOR_TYPES,
     Convertor,
+    convert_path_params,
 )
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
@@ -264,19 +265,18 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
     return re.compile("".join(regex)), "".join(path_format), param_convertors
 
 
-def _matched_params(match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]]) -> dict[str, Any]:
-    """Convert the text captured for each parameter."""
-    return {key: param_convertors[key].convert(value) for key, value in match.groupdict().items()}
+def _matched_params(match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]]) -> dict[str, Any] | None:
+    """Convert the text captured for each parameter; `None` if one does not convert (no match)."""
+    captured: dict[str, Any] = match.groupdict()
+    return captured if convert_path_params(param_convertors, captured) else None
 
 
 def _converted_params(
     match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]], earlier: Mapping[str, Any] | None
-) -> dict[str, Any]:
-    """The `earlier` path parameters (a copy) updated with the converted captures of `match`."""
-    captured = match.groupdict()
-    for key, value in captured.items():
-        captured[key] = param_convertors[key].convert(value)  # in place: the keys stay the same
-    return {**earlier, **captured} if earlier else captured
+) -> dict[str, Any] | None:
+    """The `earlier` path parameters (a copy) updated with the converted captures of `match` (`None`: no match)."""
+    captured = _matched_params(match, param_convertors)
+    return {**earlier, **captured} if earlier and captured is not None else captured
 
 
 def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
@@ -757,6 +757,8 @@ class Mount(BaseRoute):
             if match is None:
                 return _NO_MATCH
             matched = _matched_params(match, self.param_convertors)
+            if matched is None:
+                return _NO_MATCH
             remaining_path = "/" + matched.pop("path")
             matched_path = route_path[: -len(remaining_path)]
             path_params = _merged_params(scope, matched)
@@ -880,10 +882,11 @@ class Host(BaseRoute):
             return Match.NONE, {}
         host = _request_host(scope)
         match = None if host is None else self.host_regex.match(host)
-        if match is None:
+        matched = None if match is None else _matched_params(match, self.param_convertors)
+        if matched is None:
             return Match.NONE, {}
         path_params = dict(scope.get("path_params", ()))
-        path_params.update(_matched_params(match, self.param_convertors))
+        path_params.update(matched)
         return Match.FULL, {"path_params": path_params, "endpoint": self.app}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
