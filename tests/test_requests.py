@@ -570,7 +570,7 @@ async def test_json_uses_a_patched_json_loads(monkeypatch: pytest.MonkeyPatch) -
         calls.append(str(text))
         return "patched"
 
-    monkeypatch.setattr("starlette.requests.json.loads", fake_loads)
+    monkeypatch.setattr(json, "loads", fake_loads)
     assert await Request(make_scope(), body_receive(b'{"a": 1}')).json() == "patched"
     assert calls == ['{"a": 1}']
 

@@ -8,7 +8,6 @@ headers, cookies, client, state, ...), parsed lazily and cached on first use.
 from __future__ import annotations
 
 import http.cookies
-import json
 import re
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from typing import Any, Final, Generic, NoReturn, Protocol, cast
@@ -17,6 +16,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from starlette._cache import BoundedCache
+from starlette._json import loads_body
 from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManagerWrapper, is_original
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
 from starlette.exceptions import HTTPException
@@ -44,33 +44,6 @@ SERVER_PUSH_HEADERS_TO_COPY: Final[frozenset[str]] = frozenset(
 )
 """Request headers repeated on the pushed request of a server push promise."""
 _PUSH_HEADER_NAMES: tuple[str, ...] = tuple(sorted(SERVER_PUSH_HEADERS_TO_COPY))  # a stable order on the wire
-
-_JSON_STARTS = frozenset({b"{", b"[", b'"'})
-"""First bytes of a JSON document that `json.loads` reads as UTF-8 (when the second byte is not NUL)."""
-
-_JSON_LOADS = json.loads
-# The scanner `json.loads` runs (an instance attribute `JSONDecoder.__init__` sets, unknown to typeshed).
-_SCAN_JSON: Callable[[str, int], tuple[Any, int]] = vars(json.JSONDecoder())["scan_once"]
-
-
-def _loads_document(text: str) -> Any:
-    """`json.loads(text)` for a text starting with its document, minus the decoder's own steps.
-
-    `json.loads` skips whitespace around the document with a regex and turns a
-    missing value into its error; this scans the document directly and leaves
-    anything else (whitespace after it, any error, a patched `json.loads`) to
-    `json.loads` itself, so results and errors are exactly its own.
-    """
-    if json.loads is _JSON_LOADS:
-        try:
-            document, end = _SCAN_JSON(text, 0)
-        except Exception:  # `json.loads` raises the error the way it does
-            pass
-        else:
-            if end == len(text):
-                return document
-    return json.loads(text)
-
 
 StateT = TypeVar("StateT", covariant=True, default=State)
 """The type `connection.state` is declared as: `State` (or a subclass) or a `TypedDict`."""
@@ -444,18 +417,21 @@ class Request(HTTPConnection[StateT]):
         return self._body
 
     async def json(self) -> Any:
-        """Read the body and return it decoded as JSON; later calls return the same value.
+        """Read the body and return it decoded as JSON (as `json.loads`); later calls return the same value.
+
+        Every malformed body raises `json.JSONDecodeError`, so catching it is enough
+        to answer `400`. Where `json.loads` itself raises another exception, the
+        error is an instance of both, so a handler catching that one still does:
+
+        * bytes that are not text in the detected encoding (`b"\\xff"`): also `UnicodeDecodeError`;
+        * arrays or objects nested deeper than the recursion limit: also `RecursionError`;
+        * a number with more digits than Python converts (4300 by default): a `ValueError`, as always.
 
         Raises:
             json.JSONDecodeError: The body is not valid JSON.
         """
         if not hasattr(self, "_json"):
-            body = await self.body()
-            if body[:1] in _JSON_STARTS and (len(body) < 2 or body[1]):
-                # What `json.loads` would detect for these bytes: UTF-8 (not a BOM, not UTF-16/32).
-                self._json = _loads_document(body.decode("utf-8", "surrogatepass"))
-            else:
-                self._json = json.loads(body)
+            self._json = loads_body(await self.body())
         return self._json
 
     def form(
