@@ -13,6 +13,7 @@ import anyio.lowlevel
 import pytest
 
 import starlette.formparsers as formparsers
+from starlette.applications import Starlette
 from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.formparsers import (
@@ -23,6 +24,10 @@ from starlette.formparsers import (
     MultipartPart,
     _user_safe_decode,  # pyright: ignore[reportPrivateUsage]
 )
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from tests.utils import TestClientFactory
 
 pytestmark = pytest.mark.anyio
 
@@ -34,6 +39,20 @@ URLENCODED_HEADERS = Headers({"content-type": "application/x-www-form-urlencoded
 async def _generate(chunks: tuple[bytes, ...]) -> AsyncGenerator[bytes, None]:
     for chunk in chunks:
         yield chunk
+
+
+async def _count_form(request: Request) -> PlainTextResponse:
+    limit = request.query_params.get("max_memory_size")
+    async with request.form(max_memory_size=None if limit is None else int(limit)) as form:
+        return PlainTextResponse(str(len(form)))
+
+
+form_app = Starlette(
+    routes=[
+        Route("/", _count_form, methods=["POST"]),
+        Route("/limited", _count_form, methods=["POST"], max_body_size=64 * 1024 * 1024),
+    ]
+)
 
 
 def stream_of(*chunks: bytes) -> AsyncGenerator[bytes, None]:
@@ -288,9 +307,38 @@ async def test_urlencoded_name_too_large() -> None:
 
 
 async def test_urlencoded_part_limit_is_inclusive() -> None:
-    body = b"n" * 2048 + b"=" + b"v" * 2048
+    body = b"n" * 1024 + b"=" + b"v" * 1024 + b"&" + b"m" * 2048 + b"=&=" + b"w" * 2048
     form = await FormParser(URLENCODED_HEADERS, stream_of(body), max_part_size=2048).parse()
-    assert form.multi_items() == [("n" * 2048, "v" * 2048)]
+    assert form.multi_items() == [("n" * 1024, "v" * 1024), ("m" * 2048, ""), ("", "w" * 2048)]
+
+
+# The limit is on the whole field, its name and value together (as upstream), not on each (issue 16, P3).
+FIELD_OVER_LIMIT = b"n" * 1100 + b"=" + b"v" * 1000  # 2100 bytes of name and value, each under 2048
+
+
+@pytest.mark.parametrize("split", [None, 1, 600, 1100, 1101, 1102, 2000])
+async def test_urlencoded_name_and_value_count_together(split: int | None) -> None:
+    body = b"first=1&" + FIELD_OVER_LIMIT + b"&last=1"
+    chunks = (body,) if split is None else (body[: 8 + split], body[8 + split :])
+    with pytest.raises(MultiPartException, match="^Field exceeded maximum size of 2KB.$"):
+        await FormParser(URLENCODED_HEADERS, stream_of(*chunks), max_part_size=2048).parse()
+
+
+async def test_urlencoded_field_over_the_limit_is_refused_before_it_is_buffered() -> None:
+    parser = FormParser(
+        URLENCODED_HEADERS, stream_of(*(bytes([byte]) for byte in FIELD_OVER_LIMIT)), max_part_size=2048
+    )
+    with pytest.raises(MultiPartException):
+        await parser.parse()
+    buffered = parser._field_name + parser._field_value  # pyright: ignore[reportPrivateUsage]
+    assert len(buffered) == 2048
+
+
+def test_urlencoded_name_and_value_over_the_limit_get_400(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app)
+    body = b"n" * 600_000 + b"=" + b"v" * 600_000  # the issue's probe: 200 before, 400 upstream
+    response = client.post("/", content=body, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert (response.status_code, response.text) == (400, "Field exceeded maximum size of 1024KB.")
 
 
 async def test_urlencoded_limits_stop_parsing_early() -> None:
@@ -806,3 +854,63 @@ async def test_many_parts_in_memory_stay_bounded() -> None:
     body = multipart_body(*(part(f"f{i}", b"v" * 100) for i in range(50)))
     form = await MultiPartParser(MULTIPART_HEADERS, stream_of(body), max_fields=50, max_part_size=100).parse()
     assert len(form) == 50
+
+
+# --- the in-memory bound on a whole form (issue 16, P4) ---------------------------------------
+
+MIB = 1024 * 1024
+URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def many_fields(count: int, size: int) -> bytes:
+    return b"&".join(b"f%d=" % index + b"v" * (size - len(b"f%d" % index)) for index in range(count))
+
+
+def test_urlencoded_form_over_16_mib_gets_413(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app)
+    response = client.post("/", content=many_fields(17, MIB), headers=URLENCODED)
+    assert (response.status_code, response.text) == (413, "Form data exceeded maximum in-memory size of 16384KB.")
+    assert client.post("/", content=many_fields(16, MIB), headers=URLENCODED).text == "16"
+
+
+def test_multipart_form_over_16_mib_gets_413(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app)
+    fields = {f"f{index}": "v" * (MIB - 100) for index in range(17)}
+    response = client.post("/", data=fields, files={"upload": ("big.bin", b"x" * (20 * MIB))})
+    assert (response.status_code, response.text) == (413, "Form data exceeded maximum in-memory size of 16384KB.")
+    # Files go to disk and do not count: 20 MiB of upload next to 15 MiB of fields is fine.
+    del fields["f15"], fields["f16"]
+    response = client.post("/", data=fields, files={"upload": ("big.bin", b"x" * (20 * MIB))})
+    assert (response.status_code, response.text) == (200, "16")
+
+
+def test_the_bound_follows_the_body_limit_and_form_argument(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app)
+    body = many_fields(17, MIB)
+    assert client.post("/limited", content=body, headers=URLENCODED).text == "17"
+    response = client.post("/limited?max_memory_size=4096", content=many_fields(5, 1024), headers=URLENCODED)
+    assert (response.status_code, response.text) == (413, "Form data exceeded maximum in-memory size of 4KB.")
+    assert client.post("/?max_memory_size=32000000", content=body, headers=URLENCODED).text == "17"
+
+
+async def test_part_headers_count_towards_the_bound() -> None:
+    header = b"X-Padding: " + b"h" * 1000 + b"\r\n"
+    parts = [part(f"f{index}", b"1").replace(b"\r\n", b"\r\n" + header, 1) for index in range(40)]
+    body = multipart_body(*parts)
+    with pytest.raises(MultiPartException, match="in-memory size of 32KB"):
+        await MultiPartParser(MULTIPART_HEADERS, stream_of(body), max_memory_size=32 * 1024).parse()
+    form = await MultiPartParser(MULTIPART_HEADERS, stream_of(body), max_memory_size=64 * 1024).parse()
+    assert len(form) == 40
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 4096, 100_000])
+async def test_urlencoded_bound_holds_for_every_chunking(chunk_size: int) -> None:
+    body = many_fields(9, 1000)
+    chunks = [body[start : start + chunk_size] for start in range(0, len(body), chunk_size)]
+    parser = FormParser(URLENCODED_HEADERS, stream_of(*chunks), max_memory_size=7500)
+    with pytest.raises(MultiPartException, match="in-memory size of 7KB"):
+        await parser.parse()
+    items = parser._items  # pyright: ignore[reportPrivateUsage]
+    current = parser._field_name + parser._field_value  # pyright: ignore[reportPrivateUsage]
+    held = sum(len(name) + len(str(value)) for name, value in items) + len(current)
+    assert held <= 7500

@@ -7,6 +7,12 @@ size of a part) while parsing, so a hostile body is rejected with a
 `MultiPartException` as soon as it crosses a limit rather than after it has
 been buffered.
 
+Besides the per-field limits, what a form keeps in memory (urlencoded fields,
+and the values and headers of multipart parts; uploaded files go to disk past
+`spool_max_size`) has a total bound, `max_memory_size`, 16 MiB by default: a
+real form is far smaller, and without it `max_fields` × `max_part_size` let one
+request hold a gigabyte.
+
 Multipart bodies are parsed by the optional `python-multipart` package; form
 parsing as a whole requires it, as in upstream Starlette.
 """
@@ -158,6 +164,17 @@ def _field_too_large(max_part_size: int) -> MultiPartException:
     return MultiPartException(f"Field exceeded maximum size of {max_part_size // 1024}KB.")
 
 
+DEFAULT_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+"""The default bound on the form data one request keeps in memory (16 MiB)."""
+
+
+class FormTooLarge(MultiPartException):
+    """The form's in-memory data went over `max_memory_size`: a `413`, not a `400`, inside an application."""
+
+    def __init__(self, max_memory_size: int) -> None:
+        super().__init__(f"Form data exceeded maximum in-memory size of {max_memory_size // 1024}KB.")
+
+
 _INVALID_MULTIPART = "Invalid multipart data."
 # RFC 2046 section 5.1.1 allows 70 bytes; python-multipart's own bound, with headroom for every client.
 _MAX_BOUNDARY_LENGTH = 256
@@ -194,7 +211,8 @@ class FormParser:
         headers: The request headers.
         stream: The request body, as an async iterator of byte chunks.
         max_fields: The most fields the body may contain.
-        max_part_size: The most bytes a field name, or a field value, may take (still percent-encoded).
+        max_part_size: The most bytes a field, its name and value together, may take (still percent-encoded).
+        max_memory_size: The most bytes all the fields together may take (their names and values).
 
     Raises:
         AssertionError: python-multipart is not installed (form parsing requires it, as upstream).
@@ -207,13 +225,16 @@ class FormParser:
         *,
         max_fields: int | float = 1000,
         max_part_size: int = 1024 * 1024,
+        max_memory_size: int = DEFAULT_MAX_MEMORY_SIZE,
     ) -> None:
         _require_multipart()
         self.headers: Headers = headers
         self.stream: AsyncGenerator[bytes, None] = stream
         self.max_fields: int | float = max_fields
         self.max_part_size: int = max_part_size
+        self.max_memory_size: int = max_memory_size
         self._current_fields = 0
+        self._memory_size = 0  # the bytes of the fields so far, the current one included
         # The field being assembled from pieces: its name, then (after `=`) its value, still encoded.
         self._field_name = bytearray()
         self._field_value = bytearray()
@@ -235,21 +256,27 @@ class FormParser:
         """Add `data[start:end]` to the current field's name.
 
         Raises:
-            MultiPartException: The name is longer than `max_part_size`.
+            MultiPartException: The field is longer than `max_part_size`, or the fields than `max_memory_size`.
         """
-        if len(self._field_name) + end - start > self.max_part_size:
-            raise _field_too_large(self.max_part_size)
+        self._count(end - start)
         self._field_name += data[start:end]
 
     def on_field_data(self, data: bytes, start: int, end: int) -> None:
         """Add `data[start:end]` to the current field's value.
 
         Raises:
-            MultiPartException: The value is longer than `max_part_size`.
+            MultiPartException: The field is longer than `max_part_size`, or the fields than `max_memory_size`.
         """
-        if len(self._field_value) + end - start > self.max_part_size:
-            raise _field_too_large(self.max_part_size)
+        self._count(end - start)
         self._field_value += data[start:end]
+
+    def _count(self, size: int) -> None:
+        """Check the limits before `size` more bytes are added to the current field."""
+        if len(self._field_name) + len(self._field_value) + size > self.max_part_size:
+            raise _field_too_large(self.max_part_size)
+        self._memory_size += size
+        if self._memory_size > self.max_memory_size:
+            raise FormTooLarge(self.max_memory_size)
 
     def on_field_end(self) -> None:
         """Decode the current field and add it to the parsed items."""
@@ -304,8 +331,8 @@ class FormParser:
         Raises:
             MultiPartException: A limit was exceeded.
         """
-        count = self._current_fields
-        max_fields, max_size = self.max_fields, self.max_part_size
+        count, memory_size = self._current_fields, self._memory_size
+        max_fields, max_size, max_memory_size = self.max_fields, self.max_part_size, self.max_memory_size
         try:
             for field_bytes in fields:
                 if not field_bytes:
@@ -313,11 +340,15 @@ class FormParser:
                 count += 1
                 if count > max_fields:
                     raise _too_many_fields(max_fields)
-                name, _, value = field_bytes.partition(b"=")
-                if len(name) > max_size or len(value) > max_size:
+                # The name and the value, without the `=` between them.
+                size = len(field_bytes) - (b"=" in field_bytes)
+                if size > max_size:
                     raise _field_too_large(max_size)
+                memory_size += size
+                if memory_size > max_memory_size:
+                    raise FormTooLarge(max_memory_size)
         finally:
-            self._current_fields = count
+            self._current_fields, self._memory_size = count, memory_size
         self._items.extend(_decode_form_fields(fields))
 
 
@@ -373,6 +404,8 @@ class MultiPartParser:
         max_files: The most file parts the body may contain.
         max_fields: The most non-file parts the body may contain.
         max_part_size: The most bytes the value of a non-file part may take.
+        max_memory_size: The most bytes the values of the non-file parts and the
+            headers of all parts may take together.
 
     Raises:
         AssertionError: python-multipart is not installed.
@@ -391,6 +424,7 @@ class MultiPartParser:
         max_files: int | float = 1000,
         max_fields: int | float = 1000,
         max_part_size: int = 1024 * 1024,
+        max_memory_size: int = DEFAULT_MAX_MEMORY_SIZE,
     ) -> None:
         self._multipart, self._parse_options_header = _require_multipart()
         self.headers: Headers = headers
@@ -398,6 +432,8 @@ class MultiPartParser:
         self.max_files: int | float = max_files
         self.max_fields: int | float = max_fields
         self.max_part_size = max_part_size
+        self.max_memory_size: int = max_memory_size
+        self._memory_size = 0
         self.items: list[tuple[str, str | UploadFile]] = []
         self._charset = "utf-8"
         self._codecs: dict[str, str] = {}
@@ -422,12 +458,14 @@ class MultiPartParser:
         """Add `data[start:end]` to the current part's value or file.
 
         Raises:
-            MultiPartException: A non-file part is longer than `max_part_size`.
+            MultiPartException: A non-file part is longer than `max_part_size`, or
+                the form's in-memory data than `max_memory_size`.
         """
         part = self._current_part
         if part.file is None:
             if len(part.data) + end - start > self.max_part_size:
                 raise _part_too_large(self.max_part_size)
+            self._keep_in_memory(end - start)
             part.data += data[start:end]
         else:
             self._pending_writes.append((part.file, data[start:end]))
@@ -451,21 +489,31 @@ class MultiPartParser:
         """Add `data[start:end]` to the name of the header being read.
 
         Raises:
-            MultiPartException: The header is longer than `_MAX_PART_HEADER_SIZE` (`"Invalid multipart data."`).
+            MultiPartException: The header is longer than `_MAX_PART_HEADER_SIZE` (`"Invalid multipart data."`),
+                or the form's in-memory data than `max_memory_size`.
         """
         if len(self._header_name) + len(self._header_value) + end - start > _MAX_PART_HEADER_SIZE:
             raise MultiPartException(_INVALID_MULTIPART)
+        self._keep_in_memory(end - start)
         self._header_name += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
         """Add `data[start:end]` to the value of the header being read.
 
         Raises:
-            MultiPartException: The header is longer than `_MAX_PART_HEADER_SIZE` (`"Invalid multipart data."`).
+            MultiPartException: The header is longer than `_MAX_PART_HEADER_SIZE` (`"Invalid multipart data."`),
+                or the form's in-memory data than `max_memory_size`.
         """
         if len(self._header_name) + len(self._header_value) + end - start > _MAX_PART_HEADER_SIZE:
             raise MultiPartException(_INVALID_MULTIPART)
+        self._keep_in_memory(end - start)
         self._header_value += data[start:end]
+
+    def _keep_in_memory(self, size: int) -> None:
+        """Count `size` more bytes of form data kept in memory, checking `max_memory_size`."""
+        self._memory_size += size
+        if self._memory_size > self.max_memory_size:
+            raise FormTooLarge(self.max_memory_size)
 
     def on_header_end(self) -> None:
         """Record the header just read on the current part.

@@ -21,11 +21,14 @@ from starlette._utils import AwaitableOrContextManager, AwaitableOrContextManage
 from starlette.datastructures import URL, Address, FormData, Headers, QueryParams, State, URLPath
 from starlette.exceptions import HTTPException
 from starlette.formparsers import (
+    DEFAULT_MAX_MEMORY_SIZE,
     FormParser,
+    FormTooLarge,
     MultiPartException,
     MultiPartParser,
     parse_options_header,
 )
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.types import Message, Receive, Scope, Send
 
 __all__ = [
@@ -440,6 +443,7 @@ class Request(HTTPConnection[StateT]):
         max_files: int | float = 1000,
         max_fields: int | float = 1000,
         max_part_size: int = 1024 * 1024,
+        max_memory_size: int | None = None,
     ) -> AwaitableOrContextManager[FormData]:
         """Read the body as an HTML form: `await request.form()` or `async with request.form() as form:`.
 
@@ -452,19 +456,35 @@ class Request(HTTPConnection[StateT]):
             max_files: The most file uploads the form may contain.
             max_fields: The most non-file fields the form may contain.
             max_part_size: The most bytes a non-file field may take.
+            max_memory_size: The most bytes of form data kept in memory: all the
+                URL-encoded fields, or the non-file parts and the part headers
+                of a multipart form (uploaded files go to disk). By default the
+                request body limit in force (`max_body_size` of the application,
+                mount or route), else 16 MiB.
 
         Raises:
             HTTPException: With status 400, when the form breaks a limit or is
-                malformed and the request is served by an application.
+                malformed and the request is served by an application; with status
+                413 when its in-memory data goes over `max_memory_size`.
             MultiPartException: The same, outside an application.
             AssertionError: python-multipart is not installed.
         """
         return AwaitableOrContextManagerWrapper(
-            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size)
+            self._get_form(
+                max_files=max_files,
+                max_fields=max_fields,
+                max_part_size=max_part_size,
+                max_memory_size=max_memory_size,
+            )
         )
 
-    async def _get_form(self, *, max_files: int | float, max_fields: int | float, max_part_size: int) -> FormData:
+    async def _get_form(
+        self, *, max_files: int | float, max_fields: int | float, max_part_size: int, max_memory_size: int | None
+    ) -> FormData:
         if self._form is None:
+            memory: int = self.scope.get(MAX_BODY_SIZE_SCOPE_KEY, DEFAULT_MAX_MEMORY_SIZE)
+            if max_memory_size is not None:
+                memory = max_memory_size
             assert parse_options_header is not None, (
                 "The `python-multipart` library must be installed to use form parsing."
             )
@@ -473,14 +493,12 @@ class Request(HTTPConnection[StateT]):
             parser: FormParser | MultiPartParser | None = None
             if content_type == b"multipart/form-data":
                 parser = MultiPartParser(
-                    self.headers,
-                    self.stream(),
-                    max_files=max_files,
-                    max_fields=max_fields,
-                    max_part_size=max_part_size,
+                    self.headers, self.stream(), max_files=max_files, max_fields=max_fields, max_part_size=max_part_size
                 )
             elif content_type == b"application/x-www-form-urlencoded":
                 parser = FormParser(self.headers, self.stream(), max_fields=max_fields, max_part_size=max_part_size)
+            if parser is not None:
+                parser.max_memory_size = memory
             if parser is None:
                 self._form = FormData()
             else:
@@ -488,7 +506,8 @@ class Request(HTTPConnection[StateT]):
                     self._form = await parser.parse()
                 except MultiPartException as exc:
                     if "app" in self.scope:
-                        raise HTTPException(status_code=400, detail=exc.message) from exc
+                        status_code = 413 if isinstance(exc, FormTooLarge) else 400
+                        raise HTTPException(status_code=status_code, detail=exc.message) from exc
                     raise
         return self._form
 
