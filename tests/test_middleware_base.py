@@ -1066,3 +1066,64 @@ def test_app_error_without_a_chain(test_client_factory: TestClientFactory) -> No
         test_client_factory(make_app(Middleware(BaseHTTPMiddleware, dispatch=pass_through))).get("/failing")
     assert info.value.__cause__ is None
     assert info.value.__suppress_context__ is True
+
+
+# --- a body stream that fails is not completed (issue 16, P5) ------------------------------
+
+
+async def _run_failing_stream(app: ASGIApp) -> list[Message]:
+    scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    sent: list[Message] = []
+    requests: list[Message] = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> Message:
+        if requests:
+            return requests.pop()
+        await anyio.sleep_forever()  # the client stays connected
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with pytest.raises(RuntimeError, match="^Stream failed$"):
+        await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("layers", [0, 1, 2])
+async def test_failed_body_stream_is_not_completed(layers: int) -> None:
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await (await streaming_failure(Request(scope, receive)))(scope, receive, send)
+
+    app: ASGIApp = endpoint
+    for _ in range(layers):
+        app = CustomHeader(app)
+    sent = await _run_failing_stream(app)
+    # As without the middleware: the first chunk, then nothing that ends the body.
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["body"] == b"first" and sent[1]["more_body"] is True
+    assert not [message for message in sent if message["type"] == "http.response.body" and not message["more_body"]]
+
+
+@pytest.mark.anyio
+async def test_body_left_open_by_an_application_that_returns_is_ended() -> None:
+    async def unfinished(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+
+    scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await CustomHeader(unfinished)(scope, _no_receive, send)
+    assert [(message.get("body"), message.get("more_body")) for message in sent[1:]] == [
+        (b"partial", True),
+        (b"", False),
+    ]
+
+
+async def _no_receive() -> Message:
+    raise AssertionError("not called")  # pragma: no cover

@@ -286,17 +286,21 @@ class _Downstream:
                 info = message.get("info")
                 message = await self.next_message()
         except anyio.EndOfStream:
-            exc = self.app_exc
-            if exc is None:
-                raise RuntimeError("No response returned.") from None
-            self.app_exc_raised = True
-            # Keep the application's own chain: its context would otherwise become this `EndOfStream`.
-            raise exc from exc.__cause__ or exc.__context__
+            self.raise_app_exc()
+            raise RuntimeError("No response returned.") from None
         if message["type"] != "http.response.start":
             raise RuntimeError(f"Expected an 'http.response.start' message, got {message['type']!r}.")
         response = _StreamingResponse(_ResponseBody(self), status_code=message["status"], info=info)
         response.raw_headers = list(message.get("headers", ()))
         return response
+
+    def raise_app_exc(self) -> None:
+        """Raise what the application raised, if anything (once the application has ended)."""
+        exc = self.app_exc
+        if exc is not None:
+            self.app_exc_raised = True
+            # Keep the application's own chain: its context would otherwise become the `EndOfStream`.
+            raise exc from exc.__cause__ or exc.__context__
 
     def close(self) -> None:
         """Stop feeding the response: the application's sends are dropped, its receive reports a disconnect."""
@@ -335,13 +339,19 @@ class _ResponseBody(AsyncIterator[bytes]):
         return self
 
     async def _next_body_message(self) -> Message | None:
-        """The next `http.response.body` message, or `None` at the end of the body."""
+        """The next `http.response.body` message, or `None` at the end of the body.
+
+        Raises:
+            Exception: What the application raised before it ended its body, so
+                that the response is aborted rather than completed.
+        """
         if self._done:
             return None
         try:
             message = await self._downstream.next_message()
         except anyio.EndOfStream:
             self._done = True
+            self._downstream.raise_app_exc()
             return None
         message_type = message["type"]
         if message_type == "http.response.pathsend":
