@@ -151,10 +151,10 @@ def test_malformed_or_missing_json_body(client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json()["detail"] == [{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]
 
-    # Bytes that are not UTF-8 are a client error, never a 500.
+    # Bytes that are not UTF-8 are invalid JSON too (a `json.JSONDecodeError`), never a 500.
     response = client.post("/items/", content=b"\xc3(", headers=headers)
-    assert response.status_code == 400
-    assert response.json() == {"detail": "There was an error parsing the body"}
+    assert response.status_code == 422
+    assert [(error["type"], error["loc"]) for error in response.json()["detail"]] == [("json_invalid", ["body", 0])]
 
 
 def test_response_model_filters_and_validates(client: TestClient) -> None:
