@@ -6,7 +6,7 @@ closes (1003 for data it cannot decode), and nothing escapes the application.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +16,8 @@ from starlette.routing import Router, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from tests.property.driver import call
+
+Encoding = Literal["text", "bytes", "json"] | None
 
 
 def text_message(text: str) -> Message:
@@ -41,12 +43,12 @@ received_messages = st.one_of(
 )
 
 
-def make_app(encoding: str | None) -> Router:
+def make_app(encoding: Encoding) -> Router:
     class Echo(WebSocketEndpoint):
         async def on_receive(self, websocket: WebSocket, data: Any) -> None:
             await websocket.send_text(repr(data)[:50])
 
-    Echo.encoding = encoding  # type: ignore[assignment]
+    Echo.encoding = encoding
     return Router([WebSocketRoute("/", Echo)])
 
 
@@ -69,7 +71,8 @@ def documented_errors_only(app: ASGIApp, raised: list[str]) -> ASGIApp:
     return guarded
 
 
-APPS = {encoding: make_app(encoding) for encoding in (None, "text", "bytes", "json")}
+ENCODINGS: list[Encoding] = [None, "text", "bytes", "json"]
+APPS = {encoding: make_app(encoding) for encoding in ENCODINGS}
 
 
 @given(
@@ -78,7 +81,7 @@ APPS = {encoding: make_app(encoding) for encoding in (None, "text", "bytes", "js
     disconnect=st.integers(min_value=1000, max_value=4999),
 )
 def test_any_messages_are_handled_or_closed(
-    anyio_backend: str, encoding: str | None, messages: list[Message], disconnect: int
+    anyio_backend: str, encoding: Encoding, messages: list[Message], disconnect: int
 ) -> None:
     scope: Scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b"", "subprotocols": []}
     inbound: list[Message] = [
