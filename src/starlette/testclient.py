@@ -37,10 +37,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 if TYPE_CHECKING:
-    # Typed against `httpx2`, as upstream: the `full` extra installs it and the warning below recommends it.
-    import httpx2 as httpx
-    from httpx2._client import UseClientDefault
-    from httpx2._types import (
+    # Typed against `httpx2` when it is installed, as upstream, and against `httpx` otherwise (see `_httpx.pyi`).
+    # Both are stubs without a module behind them (reportMissingModuleSource): nothing imports them at run time.
+    from starlette import _httpx as httpx  # pyright: ignore[reportMissingModuleSource]
+    from starlette._httpx_types import (  # pyright: ignore[reportMissingModuleSource]
         AuthTypes,
         CookieTypes,
         HeaderTypes,
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         RequestExtensions,
         RequestFiles,
         TimeoutTypes,
+        UseClientDefault,
     )
 else:  # `httpx2` is the maintained fork with the same API; plain `httpx` still works, with a warning.
     try:
