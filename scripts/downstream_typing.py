@@ -82,10 +82,10 @@ def mypy(cwd: Path, target: Path, python: Path, *options: str) -> list[str]:
     return [line for line in out.splitlines() if ": error: " in line]
 
 
-def pyright(cwd: Path, target: Path, python: Path, mode: str) -> list[str]:
-    """pyright's errors and warnings in `mode`, `file:line: message (rule)`."""
-    config = CACHE / f"pyright-{mode}.json"
-    config.write_text(json.dumps({"typeCheckingMode": mode, "pythonVersion": "3.11"}))
+def pyright(cwd: Path, target: Path, python: Path, mode: str, **settings: object) -> list[str]:
+    """pyright's errors and warnings in `mode` (and other `settings`), `file:line: message (rule)`."""
+    config = CACHE / f"pyright-{mode}-{cwd.name}.json"
+    config.write_text(json.dumps({"typeCheckingMode": mode, "pythonVersion": "3.11", **settings}))
     out = checked(BIN / "pyright", "--outputjson", "-p", config, "--pythonpath", python, target, cwd=cwd)
     diagnostics = json.loads(out)["generalDiagnostics"]
     return [
