@@ -834,9 +834,11 @@ async def test_a_failing_receive_stops_the_streaming_response() -> None:
 @pytest.mark.anyio
 async def test_cancelling_a_streaming_response_also_stops_its_listener() -> None:
     listening: list[str] = []
+    receiving = anyio.Event()
 
     async def receive() -> Message:
         listening.append("receiving")
+        receiving.set()
         try:
             await anyio.sleep_forever()
         finally:
@@ -847,6 +849,7 @@ async def test_cancelling_a_streaming_response_also_stops_its_listener() -> None
 
         async def chunks() -> AsyncIterator[bytes]:
             yield b"first"
+            await receiving.wait()
             outer.cancel()
             await anyio.lowlevel.checkpoint()
             yield b"never sent"  # pragma: no cover
@@ -855,6 +858,30 @@ async def test_cancelling_a_streaming_response_also_stops_its_listener() -> None
             await StreamingResponse(chunks())(http_scope(asgi={}), receive, idle_send)
     assert outer.cancelled_caught
     assert listening == ["receiving", "stopped"]
+
+
+@pytest.mark.anyio
+async def test_a_stream_that_never_yields_leaves_no_receive_pending(anyio_backend: str) -> None:
+    # On asyncio the listener starts once the response yields to the event loop, so this
+    # one is sent whole before any `receive`; on trio the task group's listener is stopped.
+    receives: list[str] = []
+
+    async def receive() -> Message:
+        receives.append("receiving")
+        try:
+            await anyio.sleep_forever()
+        finally:
+            receives.append("stopped")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"one"
+        yield b"two"
+
+    messages = await run(StreamingResponse(chunks()), http_scope(asgi={}), receive)
+    assert body_of(messages) == b"onetwo"
+    assert messages[-1]["more_body"] is False
+    assert receives == ([] if anyio_backend == "asyncio" else ["receiving", "stopped"])
 
 
 @pytest.mark.anyio

@@ -512,15 +512,20 @@ async def _run_until_disconnect_on_asyncio(
     receive: Receive,
     listen: Callable[[Receive], Awaitable[None]],
 ) -> None:
-    """`_run_until_disconnect`, with a plain asyncio task for the listener.
+    """`_run_until_disconnect`, with a plain asyncio task for the listener, started only when needed.
 
     An anyio task group costs several event loop passes to start and stop; the
     response only needs one listener beside it. The response is sent by the calling
-    task inside a cancel scope, which the listener cancels when the client goes away;
-    the listener is cancelled and awaited once the response is done, whatever the
-    outcome, so no `receive` is left pending.
+    task inside a cancel scope, which the listener cancels when the client goes away.
+    The listener is started on the event loop's next pass: a response that is sent
+    without ever yielding to the loop is over before then, and needs no listener (as
+    before, it would not have run until the response yielded). A listener that did
+    start is cancelled and awaited once the response is done, whatever the outcome,
+    so no `receive` is left pending.
     """
     cancel_scope = anyio.CancelScope()
+    loop = asyncio.get_running_loop()
+    listeners: list[asyncio.Task[None]] = []
 
     async def listen_then_stop_streaming() -> None:
         try:
@@ -528,19 +533,28 @@ async def _run_until_disconnect_on_asyncio(
         finally:  # a disconnect, or a failing `receive`: the response stops either way
             cancel_scope.cancel()
 
-    listener = asyncio.get_running_loop().create_task(listen_then_stop_streaming())
+    def start_listening() -> None:
+        listeners.append(loop.create_task(listen_then_stop_streaming()))
+
+    start = loop.call_soon(start_listening)
     try:
         with cancel_scope:
             await stream()
     finally:
-        listener.cancel()
-        if not listener.done():
-            # Outside the (maybe cancelled) scope, and shielded, as a task group waits for its tasks.
-            with anyio.CancelScope(shield=True):
-                await asyncio.wait((listener,))
-        listener_error = None if listener.cancelled() else listener.exception()  # retrieved in any case
+        start.cancel()
+        listener_error = await _stop_listening(listeners[0]) if listeners else None
     if listener_error is not None:
         raise listener_error
+
+
+async def _stop_listening(listener: asyncio.Task[None]) -> BaseException | None:
+    """Cancel and await `listener`; return the exception it failed with, if any (retrieved in any case)."""
+    listener.cancel()
+    if not listener.done():
+        # Outside the (maybe cancelled) scope, and shielded, as a task group waits for its tasks.
+        with anyio.CancelScope(shield=True):
+            await asyncio.wait((listener,))
+    return None if listener.cancelled() else listener.exception()
 
 
 def _running_loop_or_none() -> asyncio.AbstractEventLoop | None:
