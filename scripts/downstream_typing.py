@@ -30,23 +30,8 @@ FASTAPI = "0.165.0"
 CORPUS = ROOT / "typing_tests" / "downstream"
 BIN = ROOT / ".venv" / "bin"
 
-# (body, checker, diagnostic) -> why the new diagnostic is a real bug downstream.
-_STALE_LIFESPAN_IGNORE = (
-    "FastAPI's merged lifespan is typed correctly; the suppression only hid upstream's narrower `Lifespan` "
-    "union, which this package's state-generic `Lifespan` does not need (the fix downstream: drop the comment)"
-)
-ALLOWED: dict[tuple[str, str, str], str] = {
-    (
-        f"FastAPI {FASTAPI}",
-        "mypy (FastAPI's config)",
-        'fastapi/routing.py:264: error: Unused "type: ignore" comment  [unused-ignore]',
-    ): _STALE_LIFESPAN_IGNORE,
-    (
-        f"FastAPI {FASTAPI}",
-        "ty",
-        "fastapi/routing.py:264: [unused-ignore-comment] Unused `ty: ignore` directive",
-    ): _STALE_LIFESPAN_IGNORE,
-}
+# (body, checker, diagnostic) -> why the new diagnostic is a real bug in the downstream code.
+ALLOWED: dict[tuple[str, str, str], str] = {}
 
 Checker = Callable[[Path, Path, Path], list[str]]
 _NO_CONFIG = ("--config-file", "/dev/null")

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from typing import Any, Union, get_args, get_origin
+
 import pytest
 
 from starlette.types import (
     ASGIApp,
+    Lifespan,
     Message,
     Receive,
     Scope,
     Send,
+    StatefulLifespan,
+    StatelessLifespan,
     is_http_scope,
     is_lifespan_scope,
     is_websocket_scope,
@@ -53,3 +58,12 @@ async def test_typed_receive_is_the_receive_it_is_given() -> None:
     assert events is receive
     event = await events()
     assert event["type"] == "http.disconnect"
+
+
+def test_lifespan_alias_subscripts_at_runtime_as_upstream_s() -> None:
+    # FastAPI evaluates `Lifespan[Any]` at import time, on every Python it supports.
+    alias: Any = Lifespan
+    stateless: Any = StatelessLifespan
+    stateful: Any = StatefulLifespan
+    assert get_origin(alias[Any]) is Union
+    assert get_args(alias[Any]) == (stateless[Any], stateful[Any])

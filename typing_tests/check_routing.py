@@ -211,7 +211,11 @@ router_parts: list[ASGIApp] = [router.app, router.not_found, router.lifespan, ro
 router.middleware_stack = ServerErrorMiddleware(router.app)
 router.middleware_stack = None  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
 router.middleware_stack = sync_endpoint  # type: ignore[assignment]  # pyright: ignore[reportAttributeAccessIssue]  # ty: ignore[invalid-assignment]
-assert_type(router.lifespan_context(None), contextlib.AbstractAsyncContextManager[Mapping[str, Any] | None])
+# Upstream's `Lifespan[Any]`: a lifespan yielding nothing, or one yielding a mapping.
+assert_type(
+    router.lifespan_context(None),
+    contextlib.AbstractAsyncContextManager[None] | contextlib.AbstractAsyncContextManager[Mapping[str, Any]],
+)
 router.lifespan_context = lifespan
 router.routes.append(Route("/appended", async_endpoint))
 router.routes.append(async_endpoint)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

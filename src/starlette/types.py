@@ -78,12 +78,8 @@ __all__ = [
 ]
 
 AppType = TypeVar("AppType")
-LifespanStateT = TypeVar(
-    "LifespanStateT",
-    bound=Union[Mapping[str, Any], None],
-    default=Union[Mapping[str, Any], None],
-    covariant=True,
-)
+LifespanStateT = TypeVar("LifespanStateT", bound=Mapping[str, Any], default=Mapping[str, Any], covariant=True)
+"""What a stateful lifespan yields: the mapping copied into every request's state."""
 
 if TYPE_CHECKING:
     # `X | Any` ("the Any trick"): a value of any type is accepted, and a value of
@@ -120,11 +116,17 @@ StatelessLifespan = Callable[[AppType], AbstractAsyncContextManager[None]]
 StatefulLifespan = Callable[[AppType], AbstractAsyncContextManager[Mapping[str, Any]]]
 """A lifespan that yields a state mapping, copied into every request's state."""
 
-Lifespan = Callable[[AppType], AbstractAsyncContextManager[LifespanStateT]]
-"""A lifespan context for an app of type `AppType` yielding `LifespanStateT`.
+if TYPE_CHECKING:
+    Lifespan = Union[StatelessLifespan[AppType], Callable[[AppType], AbstractAsyncContextManager[LifespanStateT]]]
+    """A lifespan for an app of type `AppType`: one yielding nothing, or one yielding `LifespanStateT`.
 
-`Lifespan[App]` accepts both kinds; `Lifespan[App, MyState]` pins the state type.
-"""
+    `Lifespan[App]` is upstream's union of the two kinds (the state a mapping);
+    `Lifespan[App, MyState]` pins the state type (for checkers only).
+    """
+else:
+    # At runtime, upstream's alias: `Lifespan[App]` must subscript on every Python, and a
+    # `Union` alias over a TypeVar with a default does not on 3.10 and 3.13.0.
+    Lifespan = Union[StatelessLifespan[AppType], StatefulLifespan[AppType]]
 
 ExceptionT = TypeVar("ExceptionT", bound=Exception, default=Exception)
 
