@@ -59,7 +59,7 @@ CASES: list[tuple[str, str, str]] = [
     (
         "Route('/', takes_int)",
         'Argument 2 to "Route" has incompatible type',
-        'Parameter 1: type "Request[Any]" is incompatible with type "int"',
+        'Parameter 1: type "Request[RouteStateT@Route]" is incompatible with type "int"',
     ),
     (
         "Router().add_route('/', takes_int)",
@@ -69,7 +69,7 @@ CASES: list[tuple[str, str, str]] = [
     (
         "WebSocketRoute('/', takes_request)",
         'Argument 2 to "WebSocketRoute" has incompatible type',
-        'Parameter 1: type "WebSocket[Any]" is incompatible with type "Request[State]"',
+        'Parameter 1: type "WebSocket[RouteStateT@WebSocketRoute]" is incompatible with type "Request[State]"',
     ),
 ]
 

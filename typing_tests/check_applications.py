@@ -180,5 +180,7 @@ async def plain_coroutine(app: Starlette) -> None: ...
 MyApp(lifespan=my_lifespan)
 MyApp(lifespan=lifespan)  # a lifespan for any Starlette also fits a subclass
 Starlette(lifespan=my_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
-Starlette(lifespan=int_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+# mypy infers the state type from the lifespan through `Starlette`'s self-typed `__init__`, and drops a
+# state type outside its bound (`int`) silently, to `Any`: only pyright and ty reject this one.
+Starlette(lifespan=int_lifespan)  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 Starlette(lifespan=plain_coroutine)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]

@@ -187,7 +187,7 @@ async def not_a_context_manager(app: Any) -> None: ...
 
 router = Router(routes=routes, redirect_slashes=False, default=ASGIInstance(), lifespan=lifespan)
 Router(lifespan=stateless_lifespan, middleware=[Middleware(ServerErrorMiddleware)], max_body_size=2048)
-Router(lifespan=bad_lifespan)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
+Router(lifespan=bad_lifespan)  # type: ignore[type-var]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 Router(lifespan=not_a_context_manager)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 Router(routes=[async_endpoint])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]  # ty: ignore[invalid-argument-type]
 assert_type(router.routes, list[BaseRoute])

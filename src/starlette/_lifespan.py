@@ -58,7 +58,7 @@ def _wrap_generator_lifespan(
 _LIFESPAN_WARNING_STACKLEVEL = 2
 
 
-def lifespan_context(lifespan: Lifespan[Any] | None) -> Lifespan[Any]:
+def lifespan_context(lifespan: Lifespan[Any, Any] | None) -> Lifespan[Any]:
     """The lifespan to use, adapting (with a `StarletteDeprecationWarning`) generator functions."""
     if lifespan is None:
         return _default_lifespan

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from typing_extensions import ParamSpec
 
@@ -16,7 +16,13 @@ from starlette.middleware import (
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.routing import BaseRoute, Router, _RequestEndpoint  # pyright: ignore[reportPrivateUsage]  # package-internal
+from starlette.requests import RouteStateT
+from starlette.routing import (
+    BaseRoute,
+    Router,
+    _RequestEndpoint,  # pyright: ignore[reportPrivateUsage]  # package-internal
+    _RouteOf,  # pyright: ignore[reportPrivateUsage]  # package-internal
+)
 from starlette.types import ASGIApp, ExceptionHandler, Lifespan, Receive, Scope, Send
 
 __all__ = ["Starlette"]
@@ -26,7 +32,7 @@ P = ParamSpec("P")
 _ExcT = TypeVar("_ExcT", bound=Exception)
 
 
-class Starlette:
+class Starlette(Generic[RouteStateT]):
     """An ASGI application: routing, exception handling and a middleware stack.
 
     The middleware stack is built on the first call, outermost first:
@@ -58,10 +64,10 @@ class Starlette:
     def __init__(
         self: AppType,
         debug: bool = False,
-        routes: Sequence[BaseRoute] | None = None,
+        routes: Sequence[_RouteOf[RouteStateT]] | None = None,
         middleware: Sequence[Middleware] | None = None,
         exception_handlers: Mapping[Any, ExceptionHandler[Any]] | None = None,
-        lifespan: Lifespan[AppType] | None = None,
+        lifespan: Lifespan[AppType, RouteStateT] | None = None,
         *,
         max_body_size: int | None = None,
     ) -> None:

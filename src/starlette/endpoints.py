@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Generator
-from typing import Any, Literal
+from typing import Any, Generic, Literal
 
 from starlette._exception_handler import run_handling_exceptions
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import Request, RouteStateT
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -29,12 +29,15 @@ _WS_INTERNAL_ERROR = 1011
 _RequestHandler = Callable[[Request], Any]
 
 
-class HTTPEndpoint:
+class HTTPEndpoint(Generic[RouteStateT]):
     """An ASGI app that dispatches each request to the method named after its verb.
 
     Define `get`, `post`, ... (`query` for the `QUERY` method) taking the `Request`
     and returning a `Response`; sync methods run in the threadpool. `HEAD` falls
     back to `get`. Other methods get a `405 Method Not Allowed` with an `Allow` header.
+
+    `class Users(HTTPEndpoint[MyState])` declares the state type its methods'
+    `Request[MyState]` parameters are written for, which `Route` checks against the app.
     """
 
     scope: Scope
@@ -97,12 +100,15 @@ class HTTPEndpoint:
         return PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
 
 
-class WebSocketEndpoint:
+class WebSocketEndpoint(Generic[RouteStateT]):
     """An ASGI app that runs a websocket session through event methods.
 
     `on_connect` (accepts by default), `on_receive` for each message (decoded
     according to `encoding`), and `on_disconnect` with the close code once the
     session ends (1011 when it ends with an exception, which is re-raised).
+
+    `class Chat(WebSocketEndpoint[MyState])` declares the state type of the
+    `WebSocket[MyState]` its methods receive, which `WebSocketRoute` checks against the app.
     """
 
     encoding: Literal["text", "bytes", "json"] | None = None
@@ -124,7 +130,7 @@ class WebSocketEndpoint:
 
     async def dispatch(self) -> None:
         """Connect, feed every received message to `on_receive`, then call `on_disconnect`."""
-        websocket = WebSocket(self.scope, receive=self.receive, send=self.send)
+        websocket: WebSocket[RouteStateT] = WebSocket(self.scope, receive=self.receive, send=self.send)
         await self.on_connect(websocket)
 
         close_code = _WS_NORMAL_CLOSURE
@@ -143,7 +149,7 @@ class WebSocketEndpoint:
         finally:
             await self.on_disconnect(websocket, close_code)
 
-    async def decode(self, websocket: WebSocket, message: Message) -> Any:
+    async def decode(self, websocket: WebSocket[RouteStateT], message: Message) -> Any:
         """Return the data of a `websocket.receive` message, as `encoding` asks.
 
         Raises:
@@ -172,12 +178,12 @@ class WebSocketEndpoint:
         assert self.encoding is None, f"Unsupported 'encoding' attribute {self.encoding}"
         return text if text is not None else data
 
-    async def on_connect(self, websocket: WebSocket) -> None:
+    async def on_connect(self, websocket: WebSocket[RouteStateT]) -> None:
         """Called when the session starts; accepts the connection by default."""
         await websocket.accept()
 
-    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+    async def on_receive(self, websocket: WebSocket[RouteStateT], data: Any) -> None:
         """Called with the decoded data of each received message; does nothing by default."""
 
-    async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+    async def on_disconnect(self, websocket: WebSocket[RouteStateT], close_code: int) -> None:
         """Called once the session ends, with its close code; does nothing by default."""

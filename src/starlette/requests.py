@@ -10,7 +10,7 @@ from __future__ import annotations
 import http.cookies
 import re
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
-from typing import Any, Final, Generic, NoReturn, Protocol, cast
+from typing import Any, Final, Generic, NoReturn, Protocol, Union, cast
 
 import anyio
 from typing_extensions import TypeVar
@@ -36,6 +36,7 @@ __all__ = [
     "ClientDisconnect",
     "HTTPConnection",
     "Request",
+    "RouteStateT",
     "StateT",
     "cookie_parser",
     "empty_receive",
@@ -50,6 +51,14 @@ _PUSH_HEADER_NAMES: tuple[str, ...] = tuple(sorted(SERVER_PUSH_HEADERS_TO_COPY))
 
 StateT = TypeVar("StateT", covariant=True, default=State)
 """The type `connection.state` is declared as: `State` (or a subclass) or a `TypedDict`."""
+
+RouteStateT = TypeVar("RouteStateT", bound=Union[Mapping[str, Any], State], default=Any)
+"""The state type the endpoints of a route, a router or an app are written for.
+
+Inferred from their `Request[S]` / `WebSocket[S]` parameters and the lifespan's
+yield type; `Any` (anything goes) when nothing declares it. Invariant, so that
+one route tree cannot mix endpoints written for different states.
+"""
 
 
 def cookie_parser(cookie_string: str) -> dict[str, str]:

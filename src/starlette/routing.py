@@ -23,7 +23,7 @@ import re
 import traceback
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import Enum
-from typing import Any, Union, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Union, cast, overload
 
 from starlette._exception_handler import run_handling_exceptions
 from starlette._lifespan import lifespan_context
@@ -41,10 +41,13 @@ from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
-from starlette.requests import Request
+from starlette.requests import Request, RouteStateT
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
+
+if TYPE_CHECKING:
+    from starlette.endpoints import HTTPEndpoint, WebSocketEndpoint
 
 __all__ = [
     "BaseRoute",
@@ -67,6 +70,12 @@ _RequestEndpoint = Callable[[Request[Any]], "Awaitable[Response] | Response"]
 
 _WebSocketEndpoint = Callable[[WebSocket[Any]], Awaitable[None]]
 """An async function serving a websocket session."""
+
+_PlainRequestEndpoint = Callable[[Request], "Awaitable[Response] | Response"]
+"""A request function declaring no state type (plain `Request`): it fits an app of any state."""
+
+_PlainWebSocketEndpoint = Callable[[WebSocket], Awaitable[None]]
+"""A websocket function declaring no state type (plain `WebSocket`): it fits an app of any state."""
 
 
 class NoMatchFound(Exception):
@@ -341,8 +350,25 @@ def _request_host(scope: Scope) -> str | None:
 # --------------------------------------------------------------------------- routes
 
 
+class _RouteOf(Protocol[RouteStateT]):
+    """A route whose endpoints are written for the state type `RouteStateT`.
+
+    Routers and applications take their routes as these, so that checkers infer the
+    state type from them: every `BaseRoute` is one for any state type; a `Route`,
+    `WebSocketRoute`, `Mount` or `Host` one for its type parameter. (The member is
+    a `list` of the type, so that the protocol is invariant in it.)
+    """
+
+    _route_state: list[RouteStateT]
+
+
 class BaseRoute:
     """A routing table entry: an ASGI app that knows whether a connection is for it."""
+
+    if TYPE_CHECKING:
+        # The state type the route's endpoints are written for, seen by checkers only (see
+        # `_RouteOf`): any for a `BaseRoute`, the type parameter of the generic routes.
+        _route_state: Any
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Tell how well this route matches `scope`, and the scope entries it sets if used.
@@ -382,7 +408,7 @@ class BaseRoute:
         await self.handle(scope, receive, send)
 
 
-class Route(BaseRoute):
+class Route(BaseRoute, Generic[RouteStateT]):
     """An HTTP endpoint at a path.
 
     Args:
@@ -402,6 +428,8 @@ class Route(BaseRoute):
         ValueError: A parameter name is used twice in the path.
     """
 
+    if TYPE_CHECKING:
+        _route_state: list[RouteStateT]
     path: str
     endpoint: Callable[..., Any]
     name: str
@@ -416,11 +444,26 @@ class Route(BaseRoute):
     _params_cache: ParamsCache | None = None
 
     # One overload per kind of endpoint, so that checkers infer a `functools.partial`
-    # endpoint against the right callable type. The request-function overload comes
-    # last: pyright reports a call matching neither against it, naming the parameter.
+    # endpoint against the right callable type, and the route's state type from a
+    # class-based endpoint or a `Request[S]` parameter (a plain `Request` or an ASGI
+    # app declares none: `Route[Any]`). The request-function overload comes last:
+    # pyright reports a call matching none against it, naming the parameter.
     @overload
     def __init__(
         self,
+        path: str,
+        endpoint: type[HTTPEndpoint[RouteStateT]],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: Route[Any],
         path: str,
         endpoint: ASGIApp,
         *,
@@ -433,9 +476,22 @@ class Route(BaseRoute):
 
     @overload
     def __init__(
+        self: Route[Any],
+        path: str,
+        endpoint: _PlainRequestEndpoint,
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
         self,
         path: str,
-        endpoint: _RequestEndpoint,
+        endpoint: Callable[[Request[RouteStateT]], Awaitable[Response] | Response],
         *,
         methods: Collection[str] | None = None,
         name: str | None = None,
@@ -567,7 +623,7 @@ class Route(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-class WebSocketRoute(BaseRoute):
+class WebSocketRoute(BaseRoute, Generic[RouteStateT]):
     """A websocket endpoint at a path.
 
     Args:
@@ -582,6 +638,8 @@ class WebSocketRoute(BaseRoute):
         ValueError: A parameter name is used twice in the path.
     """
 
+    if TYPE_CHECKING:
+        _route_state: list[RouteStateT]
     path: str
     endpoint: Callable[..., Any]
     name: str
@@ -592,17 +650,43 @@ class WebSocketRoute(BaseRoute):
     # Class-level default for subclasses that set their attributes without calling `__init__`.
     _literal: LiteralPath | None = None
 
-    # The websocket-function overload last, as for `Route`: pyright reports against it.
+    # As for `Route`: the state type from a class-based endpoint or a `WebSocket[S]`
+    # parameter, and the websocket-function overload last (pyright reports against it).
     @overload
     def __init__(
-        self, path: str, endpoint: ASGIApp, *, name: str | None = None, middleware: Sequence[Middleware] | None = None
+        self,
+        path: str,
+        endpoint: type[WebSocketEndpoint[RouteStateT]],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: WebSocketRoute[Any],
+        path: str,
+        endpoint: ASGIApp,
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: WebSocketRoute[Any],
+        path: str,
+        endpoint: _PlainWebSocketEndpoint,
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
     ) -> None: ...
 
     @overload
     def __init__(
         self,
         path: str,
-        endpoint: _WebSocketEndpoint,
+        endpoint: Callable[[WebSocket[RouteStateT]], Awaitable[None]],
         *,
         name: str | None = None,
         middleware: Sequence[Middleware] | None = None,
@@ -671,7 +755,7 @@ class WebSocketRoute(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
 
 
-class Mount(BaseRoute):
+class Mount(BaseRoute, Generic[RouteStateT]):
     """An ASGI app, or a list of routes, under a path prefix.
 
     The mounted app sees the full `path`; its `root_path` is extended with the
@@ -694,6 +778,8 @@ class Mount(BaseRoute):
         AssertionError: The path does not start with `/`, or neither `app` nor `routes` is given.
     """
 
+    if TYPE_CHECKING:
+        _route_state: list[RouteStateT]
     path: str
     app: ASGIApp
     name: str | None
@@ -709,7 +795,7 @@ class Mount(BaseRoute):
         self,
         path: str,
         app: ASGIApp | None = None,
-        routes: Sequence[BaseRoute] | None = None,
+        routes: Sequence[_RouteOf[RouteStateT]] | None = None,
         name: str | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
@@ -834,7 +920,7 @@ class Mount(BaseRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
-class Host(BaseRoute):
+class Host(BaseRoute, Generic[RouteStateT]):
     """An ASGI app serving the connections for a host name (from the `Host` header).
 
     Host names match case-insensitively and ports are ignored; the template may
@@ -853,6 +939,8 @@ class Host(BaseRoute):
         AssertionError: The host starts with `/`, or names an unknown convertor.
     """
 
+    if TYPE_CHECKING:
+        _route_state: list[RouteStateT]
     host: str
     app: ASGIApp
     name: str | None
@@ -945,13 +1033,14 @@ def _path_shape(route: BaseRoute) -> tuple[list[str | None], bool] | None:
     `Route` and `WebSocketRoute` subclasses may narrow a path match but not
     widen it, so they are; a `Mount` subclass that overrides `matches` is not.
     """
+    # pyright narrows `route` to the generic route classes with an unknown state type, which does not matter here.
     if isinstance(route, (Route, WebSocketRoute)):
         pass
-    elif not (isinstance(route, Mount) and is_original(type(route), "matches", Mount.matches)):
+    elif not (isinstance(route, Mount) and is_original(type(route), "matches", Mount.matches)):  # pyright: ignore[reportUnknownArgumentType]
         return None
     # Subclasses set these attributes themselves (FastAPI's routes do): check what they hold.
-    path_format: object = getattr(route, "path_format", None)
-    convertors: object = getattr(route, "param_convertors", None)
+    path_format: object = getattr(route, "path_format", None)  # pyright: ignore[reportUnknownArgumentType]
+    convertors: object = getattr(route, "param_convertors", None)  # pyright: ignore[reportUnknownArgumentType]
     if not (isinstance(path_format, str) and path_format.startswith("/") and isinstance(convertors, dict)):
         return None
     return path_segments(path_format, cast("dict[str, object]", convertors))
@@ -986,15 +1075,17 @@ def _entry(route: BaseRoute) -> _Entry:
         if isinstance(route, cls):
             if "matches" in vars(route) or "handle" in vars(route):
                 break
-            matcher: _PathMatcher = route._enter if isinstance(route, (Mount, Route)) else route._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal
-            return route, matcher, route, originals
-    return route, None, None, _NOT_BUILTIN
+            # ty does not narrow `isinstance(route, cls)` by the generic route classes in `_ORIGINALS`;
+            # pyright narrows to them with an unknown state type, which does not matter here.
+            matcher: _PathMatcher = route._enter if isinstance(route, (Mount, Route)) else route._match_path  # pyright: ignore[reportPrivateUsage]  # module-internal  # ty: ignore[missing-attribute]
+            return route, matcher, route, originals  # pyright: ignore[reportUnknownVariableType]  # ty: ignore[invalid-explicit-return]
+    return route, None, None, _NOT_BUILTIN  # pyright: ignore[reportUnknownVariableType]
 
 
 # --------------------------------------------------------------------------- router
 
 
-class Router:
+class Router(Generic[RouteStateT]):
     """An ASGI app dispatching to the first matching route.
 
     Args:
@@ -1018,15 +1109,15 @@ class Router:
 
     def __init__(
         self,
-        routes: Sequence[BaseRoute] | None = None,
+        routes: Sequence[_RouteOf[RouteStateT]] | None = None,
         redirect_slashes: bool = True,
         default: ASGIApp | None = None,
-        lifespan: Lifespan[Any] | None = None,
+        lifespan: Lifespan[Any, RouteStateT] | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        self.routes = RouteList[BaseRoute](routes or ())
+        self.routes = RouteList[BaseRoute](cast("Sequence[BaseRoute]", routes or ()))
         self.redirect_slashes = redirect_slashes
         self.default = self.not_found if default is None else default
         self.lifespan_context = lifespan_context(lifespan)
@@ -1176,7 +1267,8 @@ class Router:
                 # What `handle` does for a full match: call the app (for a mounted router, what
                 # its `__call__` does, without a coroutine of its own).
                 mounted = builtin.app
-                if isinstance(mounted, Router) and is_original(type(mounted), "__call__", _ROUTER_CALL):
+                # `Router[Unknown]` to pyright: the state type is not known here, and does not matter.
+                if isinstance(mounted, Router) and is_original(type(mounted), "__call__", _ROUTER_CALL):  # pyright: ignore[reportUnknownArgumentType]
                     stack = mounted.middleware_stack
                     if stack is mounted._routing:
                         return mounted._dispatch(scope, receive, send)

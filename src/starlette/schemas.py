@@ -115,7 +115,8 @@ class BaseSchemaGenerator:
                     for endpoint in self.get_endpoints(route.routes)
                 )
             elif isinstance(route, Route) and route.include_in_schema:
-                endpoints.extend(_route_endpoints(route))
+                # A `Route` of unknown state type to pyright, which does not matter here.
+                endpoints.extend(_route_endpoints(route))  # pyright: ignore[reportUnknownArgumentType]
         return endpoints
 
     def parse_docstring(self, func_or_method: Callable[..., Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeGuard, Union, cast
 from typing_extensions import NotRequired, TypedDict, TypeVar
 
 if TYPE_CHECKING:
+    from starlette.datastructures import State
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.websockets import WebSocket
@@ -78,8 +79,14 @@ __all__ = [
 ]
 
 AppType = TypeVar("AppType")
-LifespanStateT = TypeVar("LifespanStateT", bound=Mapping[str, Any], default=Mapping[str, Any], covariant=True)
-"""What a stateful lifespan yields: the mapping copied into every request's state."""
+LifespanStateT = TypeVar(
+    "LifespanStateT", bound="Union[Mapping[str, Any], State]", default=Mapping[str, Any], covariant=True
+)
+"""What a stateful lifespan yields: the mapping copied into every request's state.
+
+The bound admits `State` too, so that the state type of an app whose endpoints
+declare a `State` subclass (`starlette.requests.RouteStateT`) can be named here.
+"""
 
 if TYPE_CHECKING:
     # `X | Any` ("the Any trick"): a value of any type is accepted, and a value of
