@@ -449,24 +449,41 @@ def test_unhandled_websocket_exception_propagates(test_client_factory: TestClien
 # --- response start tracking ------------------------------------------------------------------
 
 
+def spying(app: ASGIApp, sends: list[Send]) -> ASGIApp:
+    """`app`, noting each `send` it is handed."""
+
+    async def spy(scope: Scope, receive: Receive, send: Send) -> None:
+        sends.append(send)
+        await app(scope, receive, send)
+
+    return spy
+
+
 def test_each_layer_hands_down_a_plain_function_named_as_upstream(test_client_factory: TestClientFactory) -> None:
     # Instrumentation names its spans after `send.__qualname__`: it must be a stable name.
     sends: list[Send] = []
-
-    def spying(app: ASGIApp) -> ASGIApp:
-        async def spy(scope: Scope, receive: Receive, send: Send) -> None:
-            sends.append(send)
-            await app(scope, receive, send)
-
-        return spy
-
-    stack = ServerErrorMiddleware(spying(ExceptionMiddleware(spying(ok_app))))
+    stack = ServerErrorMiddleware(spying(ExceptionMiddleware(spying(ok_app, sends)), sends))
     assert test_client_factory(stack).get("/").text == "ok"
     assert all(inspect.isfunction(send) for send in sends)
     assert [send.__qualname__ for send in sends] == [  # ty: ignore[missing-attribute]
         "ServerErrorMiddleware.__call__.<locals>._send",
         "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender",
     ]
+
+
+def test_a_nested_layer_hands_down_the_enclosing_sender(test_client_factory: TestClientFactory) -> None:
+    # One `sender` per connection while nothing has started: the nested layer's note is the enclosing one's.
+    sends: list[Send] = []
+
+    async def nested(scope: Scope, receive: Receive, send: Send) -> None:
+        inner = spying(raising(HTTPException(409)), sends)
+        await wrap_app_handling_exceptions(inner, Request(scope))(scope, receive, send)
+
+    response = test_client_factory(ExceptionMiddleware(spying(nested, sends))).get("/")
+    assert response.status_code == 409
+    assert len(sends) == 2
+    assert sends[1] is sends[0]
+    assert sends[1].__qualname__ == "wrap_app_handling_exceptions.<locals>.wrapped_app.<locals>.sender"  # ty: ignore[missing-attribute]
 
 
 @pytest.mark.anyio

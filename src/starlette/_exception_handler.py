@@ -10,6 +10,7 @@ FastAPI imports `wrap_app_handling_exceptions`, so its behaviour is kept stable.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from types import CellType, CodeType
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette._utils import is_async_callable
@@ -123,30 +124,55 @@ async def run_handling_exceptions(
     The handlers are those registered when the call starts (an application
     mounted inside may register its own in the same scope meanwhile). `app` is
     handed a plain function as its `send`, which notes whether the response
-    started.
+    started: a `sender`, the one `send` is when this layer is nested in another
+    one and no response has started yet, else a new one around `send`.
 
     Raises:
         Exception: the original exception, unchanged, when no handler matches.
         RuntimeError: when a handler matches but the response had already started.
     """
     registries: _Registries | None = (scope if conn is None else conn.scope).get(EXCEPTION_HANDLERS_SCOPE_KEY)
-    response_started = False
+    # Nested in another layer for the same connection, this layer is handed that layer's `sender`:
+    # while no response has started through it, it is handed down as it is (whatever the app sends
+    # goes through it, so its note is this layer's note), instead of a second `sender` around it.
+    closure: tuple[CellType, ...] = getattr(send, "__closure__", None) or ()
+    if getattr(send, "__code__", None) is _SENDER_CODE and not closure[_STARTED].cell_contents:
+        handed_down = send
+    else:
+        response_started = False
 
-    def sender(message: Message) -> Awaitable[None]:
-        # Hands back `send`'s awaitable: no coroutine of its own per message.
-        nonlocal response_started
-        if message["type"] in _RESPONSE_START_TYPES:
-            response_started = True
-        return send(message)
+        def sender(message: Message) -> Awaitable[None]:
+            # Hands back `send`'s awaitable: no coroutine of its own per message.
+            nonlocal response_started
+            if message["type"] in _RESPONSE_START_TYPES:
+                response_started = True
+            return send(message)
 
-    sender.__qualname__ = _SENDER_QUALNAME
+        sender.__qualname__ = _SENDER_QUALNAME
+        handed_down = sender
     try:
-        await app(scope, receive, sender)
+        await app(scope, receive, handed_down)
     except Exception as exc:
         handler = registered_handler(registries, exc)
         if handler is None:
             raise
-        await respond_with_handler(handler, exc, scope, receive, sender, conn, response_started=response_started)
+        started = _response_started(handed_down)
+        await respond_with_handler(handler, exc, scope, receive, handed_down, conn, response_started=started)
+
+
+_SENDER_CODE: CodeType = next(
+    const for const in run_handling_exceptions.__code__.co_consts if getattr(const, "co_name", None) == "sender"
+)
+"""The code of every `sender` that `run_handling_exceptions` hands down."""
+_STARTED = _SENDER_CODE.co_freevars.index("response_started")
+"""Where a `sender`'s closure holds whether the response started through it."""
+
+
+def _response_started(sender: Send) -> bool:
+    """Whether the response started through `sender`, a `sender` made by `run_handling_exceptions`."""
+    closure: tuple[CellType, ...] = getattr(sender, "__closure__", None) or ()
+    started: bool = closure[_STARTED].cell_contents
+    return started
 
 
 def registered_handler(registries: _Registries | None, exc: Exception) -> ExceptionHandler | None:
