@@ -19,6 +19,7 @@ import pytest
 import starlette.routing
 from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser, SimpleUser
+from starlette.convertors import IntegerConvertor, StringConvertor
 from starlette.endpoints import HTTPEndpoint, WebSocketEndpoint
 from starlette.exceptions import StarletteDeprecationWarning
 from starlette.middleware import Middleware
@@ -185,6 +186,8 @@ CASES = [
     Case(Mount, "handle", get("/inner/x/2")),
     Case(Host, "matches", get("/api-only", host="api.example.org")),
     Case(Host, "handle", get("/api-only", host="api.example.org")),
+    Case(IntegerConvertor, "convert", get("/inner/x/4")),
+    Case(StringConvertor, "convert", get("/items/4")),
     Case(starlette.routing, "request_response", get("/items/3")),
     Case(starlette.routing, "websocket_session", websocket("/ws")),
     # Endpoints and the response they send.
@@ -213,7 +216,7 @@ def transparent(original: Callable[..., Any], calls: list[str]) -> Callable[...,
 
 
 def test_every_listed_method_is_patched_once() -> None:
-    assert len({str(case) for case in CASES}) == 31  # `Route.handle` twice: serving, and answering 405
+    assert len({str(case) for case in CASES}) == 33  # `Route.handle` twice: serving, and answering 405
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -244,3 +247,19 @@ def test_a_patch_applied_after_the_first_request_is_called(test_client_factory: 
                 setattr(owner, name, original)
     # `Router.__call__` twice: the application's router, then the mounted one.
     assert calls == ["matches", "handle", "handle", "__call__", "__call__"]
+
+
+def test_a_convertor_patched_after_its_path_was_remembered_is_called(
+    test_client_factory: TestClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A route remembers the conversions of the paths it matched, only while the convertors are the built-in ones.
+    calls: list[str] = []
+    with test_client_factory(build()) as client:
+        assert client.get("/inner/x/5").text == "hello {'n': 5}"
+        assert client.get("/inner/x/5").text == "hello {'n': 5}"
+        monkeypatch.setattr(IntegerConvertor, "convert", transparent(IntegerConvertor.convert, calls))
+        assert client.get("/inner/x/5").text == "hello {'n': 5}"
+        assert calls == ["convert"]
+        monkeypatch.undo()
+        assert client.get("/inner/x/5").text == "hello {'n': 5}"
+    assert calls == ["convert"]

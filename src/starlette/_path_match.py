@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from starlette._cache import BoundedCache
+from starlette._utils import is_original
 from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH
 from starlette.convertors import (
     Convertor,
@@ -42,8 +43,10 @@ class LiteralPath:
         self.prefix = prefix
 
 
-# The built-in convertors: each converts a given text to the same immutable value every time.
-_PURE = frozenset({StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor})
+# The built-in conversions: each converts a given text to the same immutable value every time.
+_PURE_CONVERTS = frozenset(
+    convertor.convert for convertor in (StringConvertor, PathConvertor, IntegerConvertor, FloatConvertor, UUIDConvertor)
+)
 
 UNMATCHED: dict[str, Any] = {}
 """What `ParamsCache.convert` gives for a path the regex does not match (by identity)."""
@@ -53,19 +56,28 @@ class ParamsCache:
     """The converted parameters of the paths a route's regex matched (and the paths it did not).
 
     Made for one `path_regex` and `param_convertors` pair (the route makes a new
-    one if either is replaced). Paths are remembered only when every convertor
-    is a built-in one, so that a remembered conversion is the conversion; the
-    dicts it holds are never handed out, only copies. Bounded: paths up to
+    one if either is replaced). Paths are remembered only while every convertor's
+    class still has a built-in `convert` (`is_pure`, asked on every use, so a
+    patched `convert` runs), so that a remembered conversion is the conversion;
+    the dicts it holds are never handed out, only copies. Bounded: paths up to
     `CACHED_PATH_LENGTH` characters, in a `BoundedCache`.
     """
 
-    __slots__ = ("convertors", "known", "pure", "regex")
+    __slots__ = ("convertors", "converts", "known", "regex")
 
     def __init__(self, regex: re.Pattern[str], convertors: dict[str, Convertor[Any]]) -> None:
         self.regex = regex
         self.convertors = convertors
-        self.pure = all(type(convertor) in _PURE for convertor in convertors.values())
+        # `None` when some convertor is not a built-in one: nothing is ever remembered.
+        converts = tuple((type(convertor), type(convertor).convert) for convertor in convertors.values())
+        pure = all(convert in _PURE_CONVERTS for _, convert in converts)
+        self.converts = converts if pure else None
         self.known: BoundedCache[str, dict[str, Any]] = BoundedCache(CACHE_SIZE)
+
+    def is_pure(self) -> bool:
+        """Whether every convertor still converts with its built-in `convert` (no patch, asked now)."""
+        converts = self.converts
+        return converts is not None and all(is_original(owner, "convert", convert) for owner, convert in converts)
 
     def convert(self, route_path: str) -> dict[str, Any]:
         """Match `route_path` and convert the captured parameters; `UNMATCHED` if it does not match."""
@@ -75,7 +87,7 @@ class ParamsCache:
             converted = match.groupdict()
             if not convert_path_params(self.convertors, converted):
                 converted = UNMATCHED
-        if self.pure and len(route_path) <= CACHED_PATH_LENGTH:
+        if len(route_path) <= CACHED_PATH_LENGTH and self.is_pure():
             self.known.put(route_path, converted)
         return converted
 

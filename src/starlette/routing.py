@@ -567,7 +567,7 @@ class Route(BaseRoute, Generic[RouteStateT]):
             if cache is None or cache.regex is not self.path_regex or cache.convertors is not self.param_convertors:
                 cache = self._params_cache = ParamsCache(self.path_regex, self.param_convertors)
             converted = cache.known.get(route_path)
-            if converted is None:
+            if converted is None or not cache.is_pure():
                 converted = cache.convert(route_path)
             if converted is UNMATCHED:
                 return _NO_MATCH
