@@ -12,8 +12,8 @@ import re
 from typing import Any
 
 from starlette._cache import BoundedCache
-from starlette._utils import is_original
 from starlette._route_index import CACHE_SIZE, CACHED_PATH_LENGTH
+from starlette._utils import is_original
 from starlette.convertors import (
     Convertor,
     FloatConvertor,
