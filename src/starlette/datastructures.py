@@ -935,19 +935,20 @@ _LOOKUP_KEYS: BoundedCache[str, bytes] = BoundedCache(1024)
 """The raw form of header names already looked up (see `_lookup_key`)."""
 
 
-def _lookup_key(key: str) -> bytes | None:
-    """The raw form of a header name for lookups; `None` if no header can have that name.
+def _lookup_key(key: str) -> bytes:
+    """The raw form of a header name for lookups: lower-cased and encoded as latin-1.
 
     Applications ask for the same few names on every request, so the raw form of
-    the first names asked for is kept: use `_LOOKUP_KEYS.get(key) or _lookup_key(key)`.
+    the first names asked for is kept. A key that is not a `str` fails as upstream's
+    lookups fail (`AttributeError`, even when it is unhashable), and a name that is
+    not latin-1 encodable raises `UnicodeEncodeError`.
     """
-    raw_key = _LOOKUP_KEYS.get(key)
+    try:
+        raw_key = _LOOKUP_KEYS.get(key)
+    except TypeError:  # unhashable: not a name; `key.lower` below raises what upstream raises
+        raw_key = None
     if raw_key is None:
-        try:
-            raw_key = key.lower().encode("latin-1")
-        except UnicodeEncodeError:
-            return None
-        _LOOKUP_KEYS.put(key, raw_key)
+        raw_key = _LOOKUP_KEYS.put(key, key.lower().encode("latin-1"))
     return raw_key
 
 
@@ -1056,7 +1057,7 @@ class Headers(Mapping[str, str]):
     def get(self, key: str, default: _T) -> str | _T: ...
     def get(self, key: str, default: object = None) -> object:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants `Mapping.get`'s overloads; same call forms as upstream
         """The first value of the header `key`, or `default`."""
-        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
+        raw_key = _lookup_key(key)
         for name, value in self._list:
             if name == raw_key:
                 return value.decode("latin-1")
@@ -1068,17 +1069,19 @@ class Headers(Mapping[str, str]):
         Raises:
             KeyError: if the header is missing.
         """
-        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
+        raw_key = _lookup_key(key)
         for name, value in self._list:
             if name == raw_key:
                 return value.decode("latin-1")
         raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        """Whether the header `key` (any case) is present."""
-        if not isinstance(key, str):
-            return False
-        raw_key = _LOOKUP_KEYS.get(key) or _lookup_key(key)
+        """Whether the header `key` (any case) is present.
+
+        Raises:
+            AttributeError: if `key` is not a `str`, as upstream's lookups do.
+        """
+        raw_key = _lookup_key(key)  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]  # `Mapping` takes any key; upstream fails on a non-`str` one
         for name, _ in self._list:  # noqa: SIM110 - a plain loop is about twice as fast as any() here
             if name == raw_key:
                 return True
@@ -1180,10 +1183,7 @@ class MutableHeaders(Headers):
 
         Several `Vary` headers are merged into one, in order, so that none is lost.
         """
-        existing = self.getlist("vary")
-        if existing:
-            vary = ", ".join([*existing, vary])
-        self["vary"] = vary
+        self["vary"] = ", ".join([*self.getlist("vary"), vary])
 
 
 # --------------------------------------------------------------------------- state
