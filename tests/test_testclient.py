@@ -1015,6 +1015,58 @@ def test_lifespan_message_after_shutdown(test_client_factory: TestClientFactory)
         pass
 
 
+def test_lifespan_receive_after_the_last_answer_ends_the_stream(test_client_factory: TestClientFactory) -> None:
+    # A lifespan loop that asks for another message after `lifespan.shutdown.complete`
+    # gets `anyio.EndOfStream` from `receive()`, as with upstream's test client, and
+    # the client shuts down without an error.
+    log: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            try:
+                message = await receive()
+            except anyio.EndOfStream:
+                log.append("end of stream")
+                raise
+            log.append(message["type"])
+            await send({"type": message["type"] + ".complete"})
+
+    with test_client_factory(app):
+        assert log == ["lifespan.startup"]
+    assert log == ["lifespan.startup", "lifespan.shutdown", "end of stream"]
+
+
+def test_the_application_is_handed_upstreams_receive_and_send(test_client_factory: TestClientFactory) -> None:
+    # Instrumentation names spans after `__qualname__`: the callables the test client
+    # hands an application are named as upstream's are, per connection type.
+    seen: dict[str, tuple[str, str]] = {}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen[scope["type"]] = (receive.__qualname__, send.__qualname__)  # ty: ignore[missing-attribute]
+        if scope["type"] == "lifespan":
+            for answer in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
+                await receive()
+                await send({"type": answer})
+        elif scope["type"] == "websocket":
+            await receive()
+            await send({"type": "websocket.close"})
+        else:
+            await respond(send)
+
+    with test_client_factory(app) as client:
+        assert client.get("/").status_code == 200
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect("/"):
+            pass  # pragma: no cover
+    assert seen == {
+        "http": (
+            "_TestClientTransport.handle_request.<locals>.receive",
+            "_TestClientTransport.handle_request.<locals>.send",
+        ),
+        "websocket": ("MemoryObjectReceiveStream.receive", "MemoryObjectSendStream.send"),
+        "lifespan": ("StapledObjectStream.receive", "StapledObjectStream.send"),
+    }
+
+
 def test_lifespan_exception_in_body_still_shuts_down(test_client_factory: TestClientFactory) -> None:
     log: list[str] = []
     with pytest.raises(AppError, match="in test"), test_client_factory(lifespan_app(log)):

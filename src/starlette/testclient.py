@@ -29,6 +29,7 @@ import anyio.from_thread
 import anyio.lowlevel
 from anyio.from_thread import BlockingPortal
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from anyio.streams.stapled import StapledObjectStream
 from typing_extensions import Self, TypeIs
 
 from starlette._utils import is_async_callable
@@ -419,7 +420,15 @@ class _HTTPExchange:
 
     # --- the application side (runs on the portal's event loop) ---
 
-    async def _run(self, app: ASGIApp, scope: Scope, *, task_status: anyio.abc.TaskStatus[anyio.CancelScope]) -> None:
+    async def _run(
+        self,
+        app: ASGIApp,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        task_status: anyio.abc.TaskStatus[anyio.CancelScope],
+    ) -> None:
         to_client: tuple[MemoryObjectSendStream[Message | _BodyChunk], MemoryObjectReceiveStream[Message | _BodyChunk]]
         to_client = anyio.create_memory_object_stream(0)  # unbuffered: each send waits for the reader
         self._to_client, self._from_app = to_client
@@ -428,7 +437,7 @@ class _HTTPExchange:
         try:
             with anyio.CancelScope() as cancel_scope, self._to_client:
                 task_status.started(cancel_scope)
-                await app(scope, self.receive, self.send)
+                await app(scope, receive, send)
         finally:
             self._trailers_or_done.set()
             self._from_app.close()
@@ -491,12 +500,12 @@ class _HTTPExchange:
 
     # --- the client side (runs in the thread that sent the request) ---
 
-    def begin(self, app: ASGIApp, scope: Scope, portal_factory: _PortalFactory) -> None:
-        """Start the application and wait for the response start (or for the application to end)."""
+    def begin(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, portal_factory: _PortalFactory) -> None:
+        """Start the application, handing it `receive` and `send`, and wait for the response start (or its end)."""
         with contextlib.ExitStack() as stack:
             self._portal = stack.enter_context(portal_factory())
             self._future: Future[None]
-            self._future, self._cancel_scope = self._portal.start_task(self._run, app, scope)
+            self._future, self._cancel_scope = self._portal.start_task(self._run, app, scope, receive, send)
             stack.callback(self.close)
             while self.status_code is None:
                 event = self._portal.call(self._next_from_app)
@@ -646,11 +655,19 @@ class _TestClientTransport(httpx.BaseTransport):
             raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
         scope["method"] = request.method
         scope["extensions"] = {"http.response.debug": {}, "http.response.trailers": {}}
-        return self._serve(request, scope)
-
-    def _serve(self, request: httpx.Request, scope: Scope) -> httpx.Response:
         exchange = _HTTPExchange(request, raise_server_exceptions=self.raise_server_exceptions)
-        exchange.begin(self.app, scope, self.portal_factory)
+
+        # The application is handed plain nested functions, named as upstream's are.
+        async def receive() -> Message:
+            return await exchange.receive()
+
+        async def send(message: Message) -> None:
+            await exchange.send(message)
+
+        exchange.begin(self.app, scope, receive, send, self.portal_factory)
+        return self._respond(request, exchange)
+
+    def _respond(self, request: httpx.Request, exchange: _HTTPExchange) -> httpx.Response:
         if exchange.status_code is None:
             if self.raise_server_exceptions:
                 raise AssertionError("TestClient did not receive any response.")
@@ -828,6 +845,7 @@ class TestClient(httpx.Client):
             self.portal = portal = stack.enter_context(anyio.from_thread.start_blocking_portal(**self.async_backend))
             stack.callback(self._forget_portal)
             self._lifespan_error: Exception | None = None
+            self._lifespan_answered = False
             to_app: tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]]
             to_app = anyio.create_memory_object_stream(math.inf)
             from_app: tuple[MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]]
@@ -864,27 +882,18 @@ class TestClient(httpx.Client):
         """Run the application with the `lifespan` scope (started by `__enter__`)."""
         scope: Scope = {"type": "lifespan", "asgi": _ASGI_VERSIONS.copy(), "state": self.app_state}
         app_receive, app_send = self._lifespan_app_receive, self._lifespan_app_send
-        finished = False
-
-        async def receive() -> Message:
-            if finished:
-                # The app asks for more after its last possible answer: it is idle, stop waiting for it.
-                app_send.close()
-            return await app_receive.receive()
-
-        async def send(message: Message) -> None:
-            nonlocal finished
-            finished = message["type"] in _FINAL_LIFESPAN_MESSAGES
-            await app_send.send(message)
-
+        # The application gets the stream's own methods, as upstream hands them.
+        stream = StapledObjectStream(app_send, app_receive)
         with app_receive, app_send:
             try:
-                await self.app(scope, receive, send)
+                await self.app(scope, stream.receive, stream.send)
             except Exception as error:
-                self._lifespan_error = error
+                # `receive()` after the last answer ends the stream (see `_lifespan_event`): the app is done.
+                if not (self._lifespan_answered and isinstance(error, anyio.EndOfStream)):
+                    self._lifespan_error = error
 
     async def _receive_lifespan(self) -> Message | None:
-        """Return the application's next lifespan message, or `None` once it has returned or gone idle."""
+        """Return the application's next lifespan message, or `None` once it has returned."""
         try:
             return await self._lifespan_from_app.receive()
         except anyio.EndOfStream:
@@ -900,6 +909,10 @@ class TestClient(httpx.Client):
         if message is None:
             # The application returned without answering: it does not support lifespan.
             return
+        if message["type"] in _FINAL_LIFESPAN_MESSAGES:
+            # Nothing more goes to the application: a further `receive()` ends the stream, as upstream's does.
+            self._lifespan_answered = True
+            self._lifespan_to_app.close()
         if message["type"] == f"lifespan.{event}.failed":
             await self._receive_lifespan()
             raise RuntimeError(f"Lifespan {event} failed: {message.get('message', '')}")
