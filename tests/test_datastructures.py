@@ -1146,10 +1146,13 @@ def test_headers_latin1() -> None:
 
 
 def test_headers_from_mapping_rejects_non_latin1() -> None:
-    with pytest.raises(UnicodeEncodeError, match="the value of header 'x-name' is not latin-1 encodable"):
+    # The codec's own error, as upstream raises it: the name is encoded first.
+    with pytest.raises(UnicodeEncodeError, match="position 3: ordinal not in range") as caught:
         Headers({"x-name": "caf\u20ac"})
-    with pytest.raises(UnicodeEncodeError, match="the name of header 'x-\u20ac' is not latin-1 encodable"):
-        Headers({"x-\u20ac": "1"})
+    assert caught.value.object == "caf\u20ac"
+    with pytest.raises(UnicodeEncodeError, match="position 2: ordinal not in range") as caught:
+        Headers({"x-\u20ac": "caf\u20ac"})
+    assert caught.value.object == "x-\u20ac"
 
 
 @pytest.mark.parametrize("headers_class", [Headers, MutableHeaders])
@@ -1369,17 +1372,19 @@ def test_mutable_headers_merge_requires_a_mapping() -> None:
         _ = h | not_a_mapping
 
 
-def test_mutable_headers_reject_non_latin1_naming_the_header() -> None:
+def test_mutable_headers_reject_non_latin1() -> None:
     h = MutableHeaders()
-    with pytest.raises(UnicodeEncodeError, match="the value of header 'X-Check' is not latin-1 encodable"):
+    with pytest.raises(UnicodeEncodeError, match="ordinal not in range") as caught:
         h["X-Check"] = "\u2713"
-    with pytest.raises(UnicodeEncodeError, match="the name of header 'x-\u2713' is not latin-1 encodable"):
+    assert caught.value.object == "\u2713"
+    with pytest.raises(UnicodeEncodeError, match="ordinal not in range") as caught:
         h["x-\u2713"] = "1"
-    with pytest.raises(UnicodeEncodeError, match="header 'x-append'"):
+    assert caught.value.object == "x-\u2713"
+    with pytest.raises(UnicodeEncodeError):
         h.append("x-append", "\u2713")
-    with pytest.raises(UnicodeEncodeError, match="header 'x-default'"):
+    with pytest.raises(UnicodeEncodeError):
         h.setdefault("x-default", "\u2713")
-    with pytest.raises(UnicodeEncodeError, match="header 'x-update'"):
+    with pytest.raises(UnicodeEncodeError):
         h.update({"x-update": "\u2713"})
     assert h.raw == []
 

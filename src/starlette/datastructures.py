@@ -952,18 +952,9 @@ def _lookup_key(key: str) -> bytes:
     return raw_key
 
 
-def _encode(text: str, header: str, part: str) -> bytes:
-    """Encode a header name or value as latin-1, naming the header if that is impossible."""
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError as exc:
-        reason = f"the {part} of header {header!r} is not latin-1 encodable"
-        raise UnicodeEncodeError("latin-1", text, exc.start, exc.end, reason) from None
-
-
 def _encode_pair(key: str, value: str) -> tuple[bytes, bytes]:
     """The raw `(name, value)` of a header, with the name lower-cased."""
-    return _encode(key.lower(), key, "name"), _encode(value, key, "value")
+    return key.lower().encode("latin-1"), value.encode("latin-1")
 
 
 def _scope_header_list(scope: MutableMapping[str, Any]) -> list[tuple[bytes, bytes]]:
@@ -1119,8 +1110,8 @@ class MutableHeaders(Headers):
 
     Changes go to the raw list, so headers built from a scope write through to
     `scope["headers"]` and headers built from a response's raw list change it.
-    Names and values must be latin-1 encodable (`UnicodeEncodeError` otherwise,
-    naming the header).
+    Names and values must be latin-1 encodable (the codec's `UnicodeEncodeError`
+    otherwise, as upstream raises it).
     """
 
     def __setitem__(self, key: str, value: str) -> None:
