@@ -9,6 +9,7 @@ converted parameters of a path with parameters are remembered per path
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette._cache import BoundedCache
@@ -23,8 +24,18 @@ from starlette.convertors import (
     UUIDConvertor,
     convert_path_params,
 )
+from starlette.types import Scope
 
-__all__ = ["UNMATCHED", "LiteralPath", "ParamsCache", "matches_before_newline"]
+__all__ = [
+    "UNMATCHED",
+    "LiteralPath",
+    "ParamsCache",
+    "converted_params",
+    "matched_params",
+    "matches_before_newline",
+    "merged_params",
+    "path_params_of",
+]
 
 
 class LiteralPath:
@@ -95,3 +106,50 @@ class ParamsCache:
 def matches_before_newline(regex: re.Pattern[str], route_path: str) -> bool:
     """Whether a literal path `regex` matches `route_path` because `$` also matches before a final newline."""
     return route_path[-1:] == "\n" and regex.match(route_path) is not None
+
+
+def matched_params(match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]]) -> dict[str, Any] | None:
+    """Convert the text captured for each parameter; `None` if one does not convert (no match)."""
+    captured: dict[str, Any] = match.groupdict()
+    return captured if convert_path_params(param_convertors, captured) else None
+
+
+def converted_params(
+    match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]], earlier: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """The `earlier` path parameters (a copy) updated with the converted captures of `match` (`None`: no match)."""
+    captured = matched_params(match, param_convertors)
+    return {**earlier, **captured} if earlier and captured is not None else captured
+
+
+def merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
+    """The scope's earlier `path_params` updated with `matched` (a new dict; `matched` itself if none)."""
+    earlier: Mapping[str, Any] | None = scope.get("path_params")
+    if not earlier:
+        return matched
+    return {**earlier, **matched}
+
+
+def path_params_of(
+    literal: LiteralPath | None,
+    regex: re.Pattern[str],
+    param_convertors: Mapping[str, Convertor[Any]],
+    scope: Scope,
+    route_path: str,
+) -> dict[str, Any] | None:
+    """The `path_params` of `scope` once a route matched `route_path`; `None` if it does not match.
+
+    `literal` is the route's `LiteralPath` (used while its regex is still the
+    route's `regex`). `Route._enter` takes the same steps, with its converted
+    parameters remembered per path.
+    """
+    if literal is not None and literal.regex is regex:
+        if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
+            return None
+        # The scope's own dict is reused: routes never change it, they build new ones.
+        path_params: dict[str, Any] | None = scope.get("path_params")
+        return {} if path_params is None else path_params
+    match = regex.match(route_path)
+    if match is None:
+        return None
+    return converted_params(match, param_convertors, scope.get("path_params"))

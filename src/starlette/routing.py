@@ -17,8 +17,6 @@ match is written straight into the scope.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import re
 import traceback
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -26,21 +24,28 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Union, cast, overload
 
 from starlette._exception_handler import run_handling_exceptions
+from starlette._host import request_host, strip_port
 from starlette._lifespan import lifespan_context
 from starlette._mounted_lifespans import with_mounted_lifespans
-from starlette._path_match import UNMATCHED, LiteralPath, ParamsCache, matches_before_newline
+from starlette._path_match import (
+    UNMATCHED,
+    LiteralPath,
+    ParamsCache,
+    matched_params,
+    matches_before_newline,
+    merged_params,
+    path_params_of,
+)
+from starlette._route_apps import apply_body_limit, apply_middleware, as_async_endpoint, is_plain_function
 from starlette._route_index import FORMAT_PARAM, RouteIndex, RouteList, path_segments
-from starlette._utils import get_route_path, is_async_callable, is_original
-from starlette.concurrency import run_in_threadpool
+from starlette._utils import get_route_path, is_original
 from starlette.convertors import (
     CONVERTOR_TYPES,
     Convertor,
-    convert_path_params,
 )
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request, RouteStateT
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
@@ -101,18 +106,6 @@ class Match(Enum):
 # --------------------------------------------------------------------------- endpoints as ASGI apps
 
 
-def _as_async_endpoint(func: _RequestEndpoint) -> Callable[[Request[Any]], Awaitable[Response]]:
-    """Return `func` if it is async, else a wrapper running it in the threadpool."""
-    if is_async_callable(func):
-        return cast(Callable[[Request[Any]], Awaitable[Response]], func)
-    sync_func = cast(Callable[[Request[Any]], Response], func)
-
-    async def call_in_threadpool(request: Request[Any]) -> Response:
-        return await run_in_threadpool(sync_func, request)
-
-    return call_in_threadpool
-
-
 def request_response(func: _RequestEndpoint) -> ASGIApp:
     """Turn `func(request) -> response` into an ASGI app.
 
@@ -121,7 +114,7 @@ def request_response(func: _RequestEndpoint) -> ASGIApp:
     the application, so the handled ones become responses right here, inside
     any per-route middleware.
     """
-    call = _as_async_endpoint(func)
+    call = as_async_endpoint(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request: Request[Any] = Request(scope, receive, send)
@@ -155,28 +148,6 @@ def get_name(endpoint: Callable[..., Any]) -> str:
     return name
 
 
-def _is_plain_function(endpoint: object) -> bool:
-    """True for functions and bound methods, seen through `functools.partial` layers."""
-    while isinstance(endpoint, functools.partial):
-        endpoint = cast("functools.partial[object]", endpoint).func
-    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
-
-
-def _apply_middleware(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
-    """Wrap `app` so that the first middleware listed ends up outermost."""
-    if middleware:
-        for cls, args, kwargs in reversed(middleware):
-            app = cls(app, *args, **kwargs)
-    return app
-
-
-def _apply_body_limit(app: ASGIApp, max_body_size: int | None) -> ASGIApp:
-    """Cap the request body read through `app` at `max_body_size` bytes, if given."""
-    if max_body_size is None:
-        return app
-    return RequestBodyLimitMiddleware(app, max_body_size)
-
-
 # --------------------------------------------------------------------------- path templates
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -185,11 +156,6 @@ PARAM_FORMAT_REGEX = FORMAT_PARAM
 """A placeholder of a path format (the template without its convertor names): group 1 is the name."""
 # `//host` and `/\host` are read as another host by browsers: built paths never start so.
 _HOST_LIKE_SECOND_CHAR: dict[str, str] = {"/": "%2F", "\\": "%5C"}
-
-# The value of a `Host` header: a registered name or IPv4 address, or a bracketed
-# IPv6 literal (which keeps its colons), then an optional port. Anything else
-# (spaces, `/`, `@`, a second colon outside brackets...) makes it malformed.
-_HOST_HEADER = re.compile(r"(\[[0-9A-Za-z:.%_~-]+\]|[0-9A-Za-z._~!$&'()*+,;=%-]*)(?::[0-9]*)?")
 
 
 def replace_params(
@@ -220,14 +186,6 @@ def replace_params(
     if path[1:2] in _HOST_LIKE_SECOND_CHAR and path.startswith("/"):
         path = "/" + _HOST_LIKE_SECOND_CHAR[path[1]] + path[2:]
     return path, path_params
-
-
-def _strip_port(host_pattern: str) -> str:
-    """Drop the `:port` from the end of a host pattern (routing ignores ports)."""
-    if "]" in host_pattern:  # an IPv6 literal: its colons are not a port separator
-        head, _, _ = host_pattern.rpartition("]")
-        return head + "]"
-    return host_pattern.split(":")[0]
 
 
 def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[Any]]]:
@@ -268,32 +226,10 @@ def compile_path(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[A
     tail = path[end:]
     path_format.append(tail)
     if is_host:
-        regex.append(re.escape(_strip_port(tail)) + "$")
+        regex.append(re.escape(strip_port(tail)) + "$")
         return re.compile("".join(regex), re.IGNORECASE), "".join(path_format), param_convertors
     regex.append(re.escape(tail) + "$")
     return re.compile("".join(regex)), "".join(path_format), param_convertors
-
-
-def _matched_params(match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]]) -> dict[str, Any] | None:
-    """Convert the text captured for each parameter; `None` if one does not convert (no match)."""
-    captured: dict[str, Any] = match.groupdict()
-    return captured if convert_path_params(param_convertors, captured) else None
-
-
-def _converted_params(
-    match: re.Match[str], param_convertors: Mapping[str, Convertor[Any]], earlier: Mapping[str, Any] | None
-) -> dict[str, Any] | None:
-    """The `earlier` path parameters (a copy) updated with the converted captures of `match` (`None`: no match)."""
-    captured = _matched_params(match, param_convertors)
-    return {**earlier, **captured} if earlier and captured is not None else captured
-
-
-def _merged_params(scope: Scope, matched: dict[str, Any]) -> dict[str, Any]:
-    """The scope's earlier `path_params` updated with `matched` (a new dict; `matched` itself if none)."""
-    earlier: Mapping[str, Any] | None = scope.get("path_params")
-    if not earlier:
-        return matched
-    return {**earlier, **matched}
 
 
 _FULL = Match.FULL
@@ -309,42 +245,11 @@ def _public(result: tuple[Match, Scope]) -> tuple[Match, Scope]:
     return (Match.NONE, {}) if result is _NO_MATCH else result
 
 
-def _path_params(route: Route | WebSocketRoute, scope: Scope, route_path: str) -> dict[str, Any] | None:
-    """The `path_params` of `scope` once `route` matched `route_path`; `None` if it does not match.
-
-    (`Route._enter` takes the same steps, with its converted parameters remembered per path.)
-    """
-    literal = route._literal  # pyright: ignore[reportPrivateUsage]  # module-internal
-    if literal is not None and literal.regex is route.path_regex:
-        if route_path != literal.path and not matches_before_newline(literal.regex, route_path):
-            return None
-        # The scope's own dict is reused: routes never change it, they build new ones.
-        path_params: dict[str, Any] | None = scope.get("path_params")
-        return {} if path_params is None else path_params
-    match = route.path_regex.match(route_path)
-    if match is None:
-        return None
-    return _converted_params(match, route.param_convertors, scope.get("path_params"))
-
-
 def _child_route_name(name: str, prefix: str | None) -> str | None:
     """`name` without the `"prefix:"` of a named mount or host; `None` if it lacks that prefix."""
     if prefix is None:
         return name
     return name[len(prefix) + 1 :] if name.startswith(prefix + ":") else None
-
-
-def _request_host(scope: Scope) -> str | None:
-    """The host name of the `Host` header, lower-cased, without port; `None` if malformed.
-
-    A missing header gives `""`.
-    """
-    for key, value in scope.get("headers", ()):
-        if key == b"host":
-            header = value.decode("latin-1")
-            parsed = _HOST_HEADER.fullmatch(header)
-            return None if parsed is None else parsed.group(1).lower()
-    return ""
 
 
 # --------------------------------------------------------------------------- routes
@@ -518,13 +423,13 @@ class Route(BaseRoute, Generic[RouteStateT]):
         self.name = get_name(endpoint) if name is None else name
         self.include_in_schema = include_in_schema
 
-        if _is_plain_function(endpoint):
+        if is_plain_function(endpoint):
             app = request_response(cast(_RequestEndpoint, endpoint))
             if methods is None:
                 methods = ["GET"]
         else:
             app = cast(ASGIApp, endpoint)
-        self.app = _apply_body_limit(_apply_middleware(app, middleware), max_body_size)
+        self.app = apply_body_limit(apply_middleware(app, middleware), max_body_size)
 
         if methods is None:
             self.methods = None
@@ -706,11 +611,11 @@ class WebSocketRoute(BaseRoute, Generic[RouteStateT]):
         self.endpoint = endpoint
         self.name = get_name(endpoint) if name is None else name
 
-        if _is_plain_function(endpoint):
+        if is_plain_function(endpoint):
             app = websocket_session(cast(_WebSocketEndpoint, endpoint))
         else:
             app = cast(ASGIApp, endpoint)
-        self.app = _apply_middleware(app, middleware)
+        self.app = apply_middleware(app, middleware)
 
         self.path_regex, self.path_format, self.param_convertors = compile_path(path)
         self._literal = LiteralPath(path, self.path_regex) if not self.param_convertors else None
@@ -725,7 +630,7 @@ class WebSocketRoute(BaseRoute, Generic[RouteStateT]):
         """`matches` given the route path of `scope` (an HTTP or websocket scope)."""
         if scope["type"] != "websocket":
             return _NO_MATCH
-        path_params = _path_params(self, scope, route_path)
+        path_params = path_params_of(self._literal, self.path_regex, self.param_convertors, scope, route_path)
         if path_params is None:
             return _NO_MATCH
         return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
@@ -807,7 +712,7 @@ class Mount(BaseRoute, Generic[RouteStateT]):
         assert app is not None or routes is not None, "Either 'app=...', or 'routes=' must be specified"
         self.path = path.rstrip("/")
         self._base_app: ASGIApp = Router(routes=routes) if app is None else app
-        self.app = _apply_body_limit(_apply_middleware(self._base_app, middleware), max_body_size)
+        self.app = apply_body_limit(apply_middleware(self._base_app, middleware), max_body_size)
         self.name = name
         self.path_regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
         prefix_has_params = len(self.param_convertors) > 1
@@ -842,12 +747,12 @@ class Mount(BaseRoute, Generic[RouteStateT]):
             match = self.path_regex.match(route_path)
             if match is None:
                 return _NO_MATCH
-            matched = _matched_params(match, self.param_convertors)
+            matched = matched_params(match, self.param_convertors)
             if matched is None:
                 return _NO_MATCH
             remaining_path = "/" + matched.pop("path")
             matched_path = route_path[: -len(remaining_path)]
-            path_params = _merged_params(scope, matched)
+            path_params = merged_params(scope, matched)
         root_path: str = scope.get("root_path", "")
         return _FULL, {
             "path_params": path_params,
@@ -968,9 +873,9 @@ class Host(BaseRoute, Generic[RouteStateT]):
         """Match HTTP and websocket connections by the host name of the `Host` header."""
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
-        host = _request_host(scope)
+        host = request_host(scope)
         match = None if host is None else self.host_regex.match(host)
-        matched = None if match is None else _matched_params(match, self.param_convertors)
+        matched = None if match is None else matched_params(match, self.param_convertors)
         if matched is None:
             return Match.NONE, {}
         path_params = dict(scope.get("path_params", ()))
@@ -1126,7 +1031,7 @@ class Router(Generic[RouteStateT]):
             # Kept to tell (by identity) that `middleware_stack` is the bare router, whose
             # routing `_dispatch` does without a coroutine of its own.
             self._routing = routing
-        self.middleware_stack = _apply_body_limit(_apply_middleware(routing, middleware), max_body_size)
+        self.middleware_stack = apply_body_limit(apply_middleware(routing, middleware), max_body_size)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer an unmatched connection: close a websocket, or 404 for HTTP.
