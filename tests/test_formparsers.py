@@ -519,6 +519,22 @@ async def test_multipart_large_file_rolls_to_disk(
         assert await big.read() == content
 
 
+async def test_multipart_file_in_memory_reads_without_a_copy() -> None:
+    content = bytes(range(256)) * 1024
+    body = multipart_body(part("file", content, filename="f.bin"))
+    chunks = tuple(body[i : i + 65536] for i in range(0, len(body), 65536))
+    async with parsed(MultiPartParser(MULTIPART_HEADERS, stream_of(*chunks))) as form:
+        file = upload(form, "file")
+        first = await file.read()
+        await file.seek(0)
+        assert first == content
+        assert await file.read() is first  # the trimmed buffer itself, handed out again
+        await file.write(b"more")  # the shared buffer is copied before it changes
+        await file.seek(0)
+        assert await file.read() == content + b"more"
+        assert first == content
+
+
 async def test_multipart_file_is_not_limited_by_part_size() -> None:
     body = multipart_body(part("file", b"x" * 4096, filename="f.bin"))
     async with parsed(MultiPartParser(MULTIPART_HEADERS, stream_of(body), max_part_size=1024)) as form:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import io
 import warnings
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
@@ -166,6 +167,20 @@ def _field_too_large(max_part_size: int) -> MultiPartException:
 
 DEFAULT_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 """The default bound on the form data one request keeps in memory (16 MiB)."""
+
+
+def _trim_in_memory_buffer(file: BinaryIO) -> None:
+    """Shrink a spooled file's in-memory buffer to its content, once the part is written.
+
+    `BytesIO` over-allocates as it grows, so reading it whole copies the data into
+    a new object; once trimmed, a whole read hands back the buffer itself (a
+    256 KB upload reads without a copy). `SpooledTemporaryFile` keeps the buffer
+    in its private `_file`: a file that rolled over to disk, or a buffer that is
+    not a `BytesIO`, is left as it is.
+    """
+    buffer = getattr(file, "_file", None)
+    if isinstance(buffer, io.BytesIO):
+        buffer.getvalue()  # trims the buffer to the content it returns, without copying
 
 
 class FormTooLarge(MultiPartException):
@@ -621,6 +636,7 @@ class MultiPartParser:
             await upload.write(data)
         self._pending_writes.clear()
         for upload in self._files_to_rewind:
+            _trim_in_memory_buffer(upload.file)
             await upload.seek(0)
         self._files_to_rewind.clear()
 
