@@ -816,7 +816,8 @@ def test_falls_back_to_httpx_with_a_deprecation_warning(monkeypatch: pytest.Monk
         module = load_testclient_copy(monkeypatch, None)
     assert module.httpx is plain_httpx
     assert len(record) == 1
-    assert str(record[0].message).startswith("Using `httpx` with `starlette.testclient` is deprecated")
+    expected = "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead."
+    assert str(record[0].message) == expected
     assert issubclass(module.TestClient, plain_httpx.Client)
 
 
@@ -839,8 +840,14 @@ def test_installed_library_is_used() -> None:
 
 def test_requires_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "httpx", None)
-    with pytest.raises(RuntimeError, match=r"(?s)requires the httpx package to be installed.*pip install httpx"):
+    message = (
+        "The starlette.testclient module requires the httpx2 package to be installed.\n"
+        "You can install this with:\n"
+        "    $ pip install httpx2\n"
+    )
+    with pytest.raises(RuntimeError) as raised:
         load_testclient_copy(monkeypatch, None)
+    assert str(raised.value) == message
 
 
 # --- lifespan ---------------------------------------------------------------

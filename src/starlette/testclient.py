@@ -61,13 +61,12 @@ else:  # `httpx2` is the maintained fork with the same API; plain `httpx` still 
             import httpx
         except ModuleNotFoundError:
             raise RuntimeError(
-                "The starlette.testclient module requires the httpx package to be installed.\n"
+                "The starlette.testclient module requires the httpx2 package to be installed.\n"
                 "You can install this with:\n"
-                "    $ pip install httpx\n"
+                "    $ pip install httpx2\n"
             ) from None
         warnings.warn(
-            "Using `httpx` with `starlette.testclient` is deprecated and will be removed in a future version. "
-            "Install `httpx2` instead: `pip install httpx2`.",
+            "Using `httpx` with `starlette.testclient` is deprecated; install `httpx2` instead.",
             StarletteDeprecationWarning,
             stacklevel=2,
         )
