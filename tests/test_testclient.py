@@ -1350,17 +1350,28 @@ def test_websocket_malformed_denial_response(test_client_factory: TestClientFact
         raise AssertionError("unreachable")
 
 
-def test_websocket_unexpected_handshake_message(test_client_factory: TestClientFactory) -> None:
+def test_websocket_first_message_is_taken_as_the_accept(test_client_factory: TestClientFactory) -> None:
+    # Upstream's client enters the session on any first message but a close or a denial response.
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
-        await send({"type": "websocket.send", "text": "too early"})
+        await send({"type": "websocket.send", "text": "too early", "headers": [(b"x-seen", b"1")]})
+        await send({"type": "websocket.send", "text": "next"})
+        await send({"type": "websocket.close", "code": 1000})
 
-    match = (
-        'Expected ASGI message "websocket.accept", "websocket.close" or "websocket.http.response.start", '
-        "but got 'websocket.send'"
-    )
-    with pytest.raises(RuntimeError, match=match), test_client_factory(app).websocket_connect("/"):
-        raise AssertionError("unreachable")
+    with test_client_factory(app).websocket_connect("/") as session:
+        assert session.accepted_subprotocol is None
+        assert session.extra_headers == [(b"x-seen", b"1")]
+        assert session.receive_text() == "next"
+
+
+def test_websocket_http_response_as_first_message(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    with test_client_factory(app).websocket_connect("/") as session:
+        assert session.extra_headers == []
+        assert session.receive() == {"type": "http.response.body", "body": b""}
 
 
 def test_websocket_exception_before_accept(test_client_factory: TestClientFactory) -> None:

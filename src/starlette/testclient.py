@@ -247,16 +247,12 @@ class WebSocketTestSession:
         raise WebSocketDisconnect(1006, "The application returned without closing the connection.")
 
     def _wait_accepted(self) -> None:
+        # As upstream's client: any first message other than a close or a denial response is taken
+        # as the accept (and consumed), so an app that sends before accepting is not refused here.
         message = self.receive()
-        if message["type"] == "websocket.accept":
-            self.accepted_subprotocol = message.get("subprotocol")
-            self.extra_headers = message.get("headers")
-            return
         self._raise_on_close(message)
-        raise RuntimeError(
-            'Expected ASGI message "websocket.accept", "websocket.close" or "websocket.http.response.start", '
-            f"but got {message['type']!r}"
-        )
+        self.accepted_subprotocol = message.get("subprotocol")
+        self.extra_headers = message.get("headers")
 
     def _raise_on_close(self, message: Message) -> None:
         """Raise `WebSocketDisconnect` for a close message, `WebSocketDenialResponse` for a denial response."""
