@@ -1389,6 +1389,14 @@ def test_mutable_headers_reject_non_latin1() -> None:
     assert h.raw == []
 
 
+def test_mutable_headers_on_a_message_without_headers_write_into_it() -> None:
+    # ASGI makes a response start's headers optional: what is written must reach the message.
+    message: Scope = {"type": "http.response.start", "status": 200}
+    MutableHeaders(scope=message)["x-request-id"] = "abc"
+    assert message["headers"] == [(b"x-request-id", b"abc")]
+    assert Headers(scope={"type": "http"}).raw == []
+
+
 def test_mutable_headers_from_scope_write_through() -> None:
     scope: Scope = {"headers": ((b"a", b"1"), (b"c", b"x"), (b"c", b"y"))}
     h = MutableHeaders(scope=scope)

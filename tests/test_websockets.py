@@ -535,7 +535,10 @@ def test_websocket_disconnect_exception() -> None:
     assert (default.code, default.reason) == (1000, "")
     custom = WebSocketDisconnect(4000, "bye")
     assert (custom.code, custom.reason) == (4000, "bye")
-    assert repr(custom) == "WebSocketDisconnect(code=4000, reason='bye')"
+    assert repr(custom) == "WebSocketDisconnect(4000, 'bye')"  # the exception's own repr, as upstream
+    assert (custom.args, str(custom)) == ((4000, "bye"), "(4000, 'bye')")
+    by_name = WebSocketDisconnect(code=4000, reason="bye")
+    assert (by_name.args, str(by_name), repr(by_name)) == ((), "", "WebSocketDisconnect()")
     assert WebSocketDisconnect(reason=None).reason == ""
     assert issubclass(WebSocketDisconnected, RuntimeError)
 

@@ -960,10 +960,14 @@ def _encode_pair(key: str, value: str) -> tuple[bytes, bytes]:
 def _scope_header_list(scope: MutableMapping[str, Any]) -> list[tuple[bytes, bytes]]:
     """The raw header list of `scope`, converted to a list in place if it is another sequence.
 
-    The scope's own list is shared, so that mutable headers write through to it.
+    The scope's own list is shared, so that mutable headers write through to it. A
+    scope or message without headers (ASGI makes them optional in a response start)
+    is given an empty list, which headers written through `MutableHeaders` then fill.
     """
-    scope_headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
-    if type(scope_headers) is not list:  # e.g. a tuple, despite the annotation
+    scope_headers: list[tuple[bytes, bytes]] | None = scope.get("headers")
+    if scope_headers is None:
+        scope_headers = scope["headers"] = []
+    elif type(scope_headers) is not list:  # e.g. a tuple, despite the annotation
         scope_headers = scope["headers"] = list(scope_headers)
     return scope_headers
 

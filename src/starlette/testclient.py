@@ -143,8 +143,9 @@ class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):
 
 
 def _expect(message: Message, message_type: str) -> None:
+    # `AssertionError`, the type upstream's client raises for an out-of-order message.
     if message["type"] != message_type:
-        raise RuntimeError(f'Expected ASGI message "{message_type}", but got {message["type"]!r}')
+        raise AssertionError(f'Expected ASGI message "{message_type}", but got {message["type"]!r}')
 
 
 class WebSocketTestSession:
@@ -253,11 +254,24 @@ class WebSocketTestSession:
         self._raise_on_close(message)
         self.accepted_subprotocol = message.get("subprotocol")
         self.extra_headers = message.get("headers")
+        # An application that fails right after accepting fails the connect, as with upstream's client.
+        self.portal.call(self._settle)
+        if self._future.done():
+            error = self._future.exception()
+            if error is not None:
+                raise error
+
+    async def _settle(self) -> None:
+        """Let the application run until it waits for the client or returns (a bounded number of passes)."""
+        for _ in range(_SHUTDOWN_PASSES):
+            if self._future.done() or self._app_waits_for_nothing():
+                return
+            await anyio.lowlevel.checkpoint()
 
     def _raise_on_close(self, message: Message) -> None:
         """Raise `WebSocketDisconnect` for a close message, `WebSocketDenialResponse` for a denial response."""
         if message["type"] == "websocket.close":
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
+            raise WebSocketDisconnect(code=message.get("code", 1000), reason=message.get("reason", ""))
         if message["type"] == "websocket.http.response.start":
             status_code: int = message["status"]
             headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
@@ -330,9 +344,10 @@ class WebSocketTestSession:
         self._raise_app_outcome()
 
     def _receive_data(self) -> Message:
+        # Any other message is returned as it is: reading its missing "text" or "bytes" raises
+        # `KeyError`, as upstream's client does.
         message = self.receive()
         self._raise_on_close(message)
-        _expect(message, "websocket.send")
         return message
 
     def receive_text(self) -> str:
@@ -909,8 +924,11 @@ class TestClient(httpx.Client):
             self._lifespan_answered = True
             self._lifespan_to_app.close()
         if message["type"] == f"lifespan.{event}.failed":
-            await self._receive_lifespan()
-            raise RuntimeError(f"Lifespan {event} failed: {message.get('message', '')}")
+            await self._receive_lifespan()  # raises the application's exception, if it raised one
+            if event == "startup":
+                # Upstream's client carries on, then hangs on exit: this one stops here instead.
+                raise RuntimeError(f"Lifespan startup failed: {message.get('message', '')}")
+            return  # a failed shutdown that raised nothing passes, as with upstream's client
         _expect(message, f"lifespan.{event}.complete")
 
     async def wait_startup(self) -> None:
@@ -918,7 +936,8 @@ class TestClient(httpx.Client):
 
         Raises:
             Exception: Whatever the application raised.
-            RuntimeError: The application reported a failure, or answered with an unexpected message.
+            RuntimeError: The application reported a failure without raising.
+            AssertionError: The application answered with another message.
         """
         await self._lifespan_event("startup")
 
@@ -927,7 +946,8 @@ class TestClient(httpx.Client):
 
         Raises:
             Exception: Whatever the application raised.
-            RuntimeError: The application reported a failure, or answered with an unexpected message.
+            AssertionError: The application answered with another message.
+            RuntimeError: The application sent a message after `lifespan.shutdown.complete`.
         """
         await self._lifespan_event("shutdown")
         message = await self._receive_lifespan()

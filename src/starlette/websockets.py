@@ -55,10 +55,6 @@ class WebSocketDisconnect(Exception):
         self.code: int = code
         self.reason: str = reason or ""
 
-    def __repr__(self) -> str:
-        """Return `WebSocketDisconnect(code=..., reason=...)`."""
-        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
-
 
 class WebSocketDisconnected(RuntimeError):
     """Raised when receiving after a disconnect was received, or sending after a close was sent."""
