@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import http
+import linecache
 import re
 from pathlib import Path
 
@@ -132,10 +133,16 @@ def test_http_codes_are_known_to_the_standard_library() -> None:
 @pytest.mark.parametrize(("name", "replacement"), [(name, new) for name, (new, _) in DEPRECATED.items()])
 def test_deprecated_names_warn_and_resolve(name: str, replacement: str) -> None:
     message = f"^'{name}' is deprecated. Use '{replacement}' instead.$"
+
+    def resolve() -> int:
+        resolved: int = getattr(status, name)
+        return resolved
+
     with pytest.warns(StarletteDeprecationWarning, match=message) as record:
-        value = getattr(status, name)
+        value = resolve()  # upstream's warning names this line: the caller of the code naming the constant
     assert value == DEPRECATED[name][1] == getattr(status, replacement)
     assert Path(record[0].filename) == Path(__file__)
+    assert linecache.getline(__file__, record[0].lineno).strip().startswith("value = resolve()")
 
 
 def test_deprecated_name_through_from_import() -> None:

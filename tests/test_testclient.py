@@ -628,7 +628,7 @@ def test_no_response(test_client_factory: TestClientFactory) -> None:
                 {"type": "http.response.body", "body": b""},
                 {"type": "http.response.body", "body": b""},
             ],
-            'Received "http.response.body" after body completed.',
+            'Received "http.response.body" after response completed.',
         ),
         ([{"type": "http.response.trailers"}], 'Received "http.response.trailers" without declaring trailers.'),
         (
@@ -712,7 +712,7 @@ def test_timeout_is_deprecated(test_client_factory: TestClientFactory) -> None:
     ):
         assert client.get("/", timeout=1).text == "ok"
     with pytest.warns(
-        StarletteDeprecationWarning, match="The application runs in-process, so the timeout has no effect."
+        StarletteDeprecationWarning, match="See https://github.com/Kludex/starlette/issues/1108 for more information."
     ):
         client.request("GET", "/", timeout=None)
 

@@ -31,7 +31,7 @@ async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[object]]
     warnings.warn(
         "run_until_first_complete is deprecated and will be removed in a future version.",
         StarletteDeprecationWarning,
-        stacklevel=2,
+        stacklevel=1,  # this module, as upstream attributes it (what `module=` warning filters match)
     )
     async with create_collapsing_task_group() as task_group:
 

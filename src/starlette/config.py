@@ -126,7 +126,7 @@ class Config:
             if os.path.isfile(env_file):
                 self.file_values = self._read_file(env_file, encoding)
             else:
-                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=2)
+                warnings.warn(f"Config file '{env_file}' not found.", stacklevel=1)  # this module, as upstream
 
     @overload
     def __call__(self, key: str, cast: None = None, default: type[undefined] = undefined) -> str: ...

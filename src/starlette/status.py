@@ -190,7 +190,8 @@ def _resolve_deprecated_name(name: str) -> int:
     replacement = _DEPRECATED_NAMES.get(name)
     if replacement is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    warnings.warn(f"'{name}' is deprecated. Use '{replacement}' instead.", StarletteDeprecationWarning, stacklevel=2)
+    # Attributed two frames up, as upstream's: past the code that names the constant, to its caller.
+    warnings.warn(f"'{name}' is deprecated. Use '{replacement}' instead.", StarletteDeprecationWarning, stacklevel=3)
     value: int = globals()[replacement]
     return value
 

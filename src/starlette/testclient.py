@@ -476,7 +476,7 @@ class _HTTPExchange:
             if not self._started:
                 raise AssertionError('Received "http.response.body" without "http.response.start".')
             if self._body_complete:
-                raise AssertionError('Received "http.response.body" after body completed.')
+                raise AssertionError('Received "http.response.body" after response completed.')
             more_body = bool(message.get("more_body", False))
             self._body_complete = not more_body
             # Copied now: the application may reuse a mutable buffer for its next chunk.
@@ -793,7 +793,7 @@ class TestClient(httpx.Client):
         if timeout is not httpx.USE_CLIENT_DEFAULT:
             warnings.warn(
                 "You should not use the 'timeout' argument with the TestClient. "
-                "The application runs in-process, so the timeout has no effect.",
+                "See https://github.com/Kludex/starlette/issues/1108 for more information.",
                 StarletteDeprecationWarning,
                 stacklevel=2,
             )
