@@ -1394,7 +1394,9 @@ def test_mutable_headers_on_a_message_without_headers_write_into_it() -> None:
     message: Scope = {"type": "http.response.start", "status": 200}
     MutableHeaders(scope=message)["x-request-id"] = "abc"
     assert message["headers"] == [(b"x-request-id", b"abc")]
-    assert Headers(scope={"type": "http"}).raw == []
+    scope: Scope = {"type": "http"}
+    assert Headers(scope=scope).raw == []
+    assert "headers" not in scope  # reading leaves the scope as it is
 
 
 def test_mutable_headers_from_scope_write_through() -> None:

@@ -13,7 +13,7 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Mu
 from ipaddress import IPv6Address
 from itertools import repeat
 from shlex import shlex
-from typing import Any, BinaryIO, Final, Literal, NamedTuple, overload
+from typing import Any, BinaryIO, ClassVar, Final, Literal, NamedTuple, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from typing_extensions import Self, TypedDict, TypeVar, Unpack
@@ -957,16 +957,18 @@ def _encode_pair(key: str, value: str) -> tuple[bytes, bytes]:
     return key.lower().encode("latin-1"), value.encode("latin-1")
 
 
-def _scope_header_list(scope: MutableMapping[str, Any]) -> list[tuple[bytes, bytes]]:
+def _scope_header_list(scope: MutableMapping[str, Any], *, writable: bool = False) -> list[tuple[bytes, bytes]]:
     """The raw header list of `scope`, converted to a list in place if it is another sequence.
 
     The scope's own list is shared, so that mutable headers write through to it. A
     scope or message without headers (ASGI makes them optional in a response start)
-    is given an empty list, which headers written through `MutableHeaders` then fill.
+    reads as empty; with `writable`, the empty list is stored in it, for the writes.
     """
     scope_headers: list[tuple[bytes, bytes]] | None = scope.get("headers")
     if scope_headers is None:
-        scope_headers = scope["headers"] = []
+        scope_headers = []
+        if writable:
+            scope["headers"] = scope_headers
     elif type(scope_headers) is not list:  # e.g. a tuple, despite the annotation
         scope_headers = scope["headers"] = list(scope_headers)
     return scope_headers
@@ -981,6 +983,8 @@ class Headers(Mapping[str, str]):
     """
 
     _list: list[tuple[bytes, bytes]]
+    _writable: ClassVar[bool] = False
+    """Whether the headers can change: then a scope without headers is given the list they write to."""
 
     def __init__(
         self,
@@ -1007,7 +1011,7 @@ class Headers(Mapping[str, str]):
             assert scope is None, 'Cannot set both "raw" and "scope".'
             self._list = raw
         elif scope is not None:
-            self._list = _scope_header_list(scope)
+            self._list = _scope_header_list(scope, writable=self._writable)
         else:
             self._list = []
 
@@ -1117,6 +1121,8 @@ class MutableHeaders(Headers):
     Names and values must be latin-1 encodable (the codec's `UnicodeEncodeError`
     otherwise, as upstream raises it).
     """
+
+    _writable: ClassVar[bool] = True
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set the header `key` to `value`, replacing all its previous values in place."""
