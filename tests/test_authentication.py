@@ -255,7 +255,7 @@ def test_users_and_credentials() -> None:
     assert AuthCredentials(("a", "b")).scopes == ["a", "b"]
 
 
-def test_protocols_can_be_implemented_structurally() -> None:
+def test_protocols_type_check_structurally_and_check_by_inheritance_at_runtime() -> None:
     class Member:
         is_authenticated = True
         display_name = "Member"
@@ -265,11 +265,20 @@ def test_protocols_can_be_implemented_structurally() -> None:
         async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
             return AuthCredentials(["member"]), Member()  # pragma: no cover
 
-    assert isinstance(Member(), BaseUser)
+    # Type checkers accept the structural implementations...
+    user: BaseUser = Member()
+    backend: AuthenticationBackend = Backend()
+    # ...while at runtime `isinstance` and `issubclass` check inheritance, as with upstream's base classes.
+    assert not isinstance(user, BaseUser)
+    assert not isinstance(backend, AuthenticationBackend)
     assert isinstance(SimpleUser("a"), BaseUser)
-    assert not isinstance(object(), BaseUser)
-    assert isinstance(Backend(), AuthenticationBackend)
+    assert isinstance(UnauthenticatedUser(), BaseUser)
+    # ty reads these as checks against a data protocol, which plain protocols refuse at runtime.
+    assert issubclass(SimpleUser, BaseUser)  # ty: ignore[isinstance-against-protocol]
+    assert not issubclass(Member, BaseUser)  # ty: ignore[isinstance-against-protocol]
     assert isinstance(BasicAuth(), AuthenticationBackend)
+    assert issubclass(BasicAuth, AuthenticationBackend)
+    assert not isinstance(object(), BaseUser)
     assert not isinstance(object(), AuthenticationBackend)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlencode
 
 from typing_extensions import ParamSpec, TypeVar
@@ -152,11 +152,35 @@ class AuthenticationError(Exception):
     """
 
 
+if TYPE_CHECKING:
+    # Protocol's metaclass as typeshed names it (private there; only read by the checkers).
+    from typing import _ProtocolMeta  # pyright: ignore[reportPrivateUsage]  # see above
+else:
+    _ProtocolMeta = type(Protocol)
+
+
+class _NominalProtocolMeta(_ProtocolMeta):
+    """A protocol for type checkers that checks like a base class at runtime.
+
+    `isinstance` and `issubclass` answer by inheritance, as upstream's base
+    classes `BaseUser` and `AuthenticationBackend` do: a class that only has the
+    members is no instance, and `issubclass` works although the protocol has
+    properties (a runtime protocol with data members refuses it).
+    """
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        return type.__instancecheck__(cls, instance)
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return type.__subclasscheck__(cls, subclass)
+
+
 @runtime_checkable
-class BaseUser(Protocol):
+class BaseUser(Protocol, metaclass=_NominalProtocolMeta):
     """A user, as set in `conn.user` by `AuthenticationMiddleware`.
 
-    Implement the three properties; subclassing is optional.
+    Implement the three properties; subclassing is optional for type checkers.
+    At runtime, `isinstance` and `issubclass` check inheritance, as upstream.
     """
 
     @property
@@ -192,10 +216,11 @@ UserT_co = TypeVar("UserT_co", bound=BaseUser, default=BaseUser, covariant=True)
 
 
 @runtime_checkable
-class AuthenticationBackend(Protocol[UserT_co]):
+class AuthenticationBackend(Protocol[UserT_co], metaclass=_NominalProtocolMeta):
     """Authenticates connections for `AuthenticationMiddleware`.
 
-    Implement `authenticate`; subclassing is optional. A plain
+    Implement `authenticate`; subclassing is optional for type checkers (at
+    runtime, `isinstance` and `issubclass` check inheritance, as upstream). A plain
     `AuthenticationBackend` returns any `BaseUser`; `AuthenticationBackend[MyUser]`
     returns `MyUser`s, which `get_user` hands back typed.
     """
