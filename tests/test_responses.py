@@ -187,8 +187,16 @@ def test_memoryview_body_length_counts_bytes() -> None:
 
 
 def test_render_rejects_unsupported_content() -> None:
-    with pytest.raises(TypeError, match="Response content must be str, bytes or memoryview, not int"):
+    with pytest.raises(AttributeError, match="^'int' object has no attribute 'encode'$"):  # upstream's error
         Response(42)
+
+
+def test_render_encodes_content_with_its_own_encode() -> None:
+    class Text:
+        def encode(self, charset: str) -> bytes:
+            return f"text in {charset}".encode()
+
+    assert Response(Text()).body == b"text in utf-8"
 
 
 def test_render_can_be_overridden_for_other_content(test_client_factory: TestClientFactory) -> None:

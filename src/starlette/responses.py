@@ -174,10 +174,11 @@ class Response:
         """Turn `content` into the response body.
 
         `None` gives an empty body, `bytes` and `memoryview` are used as they are and
-        `str` is encoded with `charset`.
+        `str` is encoded with `charset`. Any other object is encoded with its own
+        `encode(charset)`, as upstream does.
 
         Raises:
-            TypeError: for any other type of content.
+            AttributeError: for content without an `encode` method (upstream's error).
         """
         if isinstance(content, str):
             return content.encode(self.charset)
@@ -187,10 +188,8 @@ class Response:
             return content
         if isinstance(content, memoryview):
             return cast("memoryview", content)  # `isinstance` cannot narrow `Any` to a parametrized `memoryview`
-        raise TypeError(
-            f"{type(self).__name__} content must be str, bytes or memoryview, not {type(content).__name__}; "
-            "override render() to send other types."
-        )
+        encoded: bytes = content.encode(self.charset)
+        return encoded
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         """Build `raw_headers` from `headers`, adding `content-length` and `content-type`.
