@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typing
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import jinja2
+import pytest
 
 from starlette.middleware import base
 from starlette.routing import PARAM_FORMAT_REGEX, PARAM_REGEX, compile_path
@@ -45,3 +47,30 @@ def test_base_middleware_aliases() -> None:
 def test_test_client_declares_task() -> None:
     assert "task" in TestClient.__annotations__
     assert not hasattr(TestClient, "task")
+
+
+def test_helpers_upstream_modules_import_resolve_there() -> None:
+    import mimetypes
+
+    from starlette import _exception_handler, concurrency, responses, routing
+    from starlette import _utils as utils
+    from starlette.middleware import body_limit, exceptions
+
+    assert routing.wrap_app_handling_exceptions is _exception_handler.wrap_app_handling_exceptions
+    assert exceptions.wrap_app_handling_exceptions is _exception_handler.wrap_app_handling_exceptions
+    assert routing.RequestBodyLimitMiddleware is body_limit.RequestBodyLimitMiddleware
+    assert routing.run_in_threadpool is concurrency.run_in_threadpool
+    assert routing.is_async_callable is utils.is_async_callable
+    assert responses.guess_type is mimetypes.guess_type
+
+
+def test_file_response_looks_up_guess_type_in_its_module(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from starlette import responses
+
+    def patched(url: str) -> tuple[str, None]:
+        return "application/x-patched", None
+
+    monkeypatch.setattr(responses, "guess_type", patched)
+    path = tmp_path / "file.txt"
+    path.write_text("x")
+    assert responses.FileResponse(path).media_type == "application/x-patched"

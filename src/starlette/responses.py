@@ -14,7 +14,6 @@ import functools
 import hashlib
 import http.cookies
 import json
-import mimetypes
 import os
 import re
 import stat
@@ -22,6 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, 
 from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, mktime_tz, parsedate_tz
+from mimetypes import guess_type as guess_type  # upstream's namespace: patched and imported from here
 from secrets import token_hex
 from typing import Any, Literal, TypeAlias, Union, cast
 from urllib.parse import quote
@@ -691,7 +691,7 @@ class FileResponse(Response):
         self.status_code = status_code
         self.filename = filename
         if media_type is None:
-            media_type = mimetypes.guess_type(filename or path)[0] or "application/octet-stream"
+            media_type = guess_type(filename or path)[0] or "application/octet-stream"
         self.media_type = media_type
         self.background = background
         self.init_headers(headers)

@@ -24,6 +24,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Union, cast, overload
 
 from starlette._exception_handler import run_handling_exceptions
+from starlette._exception_handler import (
+    wrap_app_handling_exceptions as wrap_app_handling_exceptions,  # upstream's namespace: imported from here
+)
 from starlette._host import request_host, strip_port
 from starlette._lifespan import lifespan_context
 from starlette._mounted_lifespans import with_mounted_lifespans
@@ -39,6 +42,8 @@ from starlette._path_match import (
 from starlette._route_apps import apply_body_limit, apply_middleware, as_async_endpoint, is_plain_function
 from starlette._route_index import FORMAT_PARAM, RouteIndex, RouteList, path_segments
 from starlette._utils import get_route_path, is_original
+from starlette._utils import is_async_callable as is_async_callable  # upstream's namespace: imported from here
+from starlette.concurrency import run_in_threadpool as run_in_threadpool  # upstream's namespace: imported from here
 from starlette.convertors import (
     CONVERTOR_TYPES,
     Convertor,
@@ -46,6 +51,9 @@ from starlette.convertors import (
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.body_limit import (
+    RequestBodyLimitMiddleware as RequestBodyLimitMiddleware,  # upstream's namespace: imported from here
+)
 from starlette.requests import Request, RouteStateT
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send

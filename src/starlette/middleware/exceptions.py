@@ -11,6 +11,9 @@ from starlette._exception_handler import (
     StatusHandlers,
     run_handling_exceptions,
 )
+from starlette._exception_handler import (
+    wrap_app_handling_exceptions as wrap_app_handling_exceptions,  # upstream's namespace: imported from here
+)
 from starlette.exceptions import HTTPException, WebSocketException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
