@@ -630,6 +630,14 @@ def test_no_response(test_client_factory: TestClientFactory) -> None:
             ],
             'Received "http.response.body" after response completed.',
         ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body", "body": b""},
+                {"type": "http.response.body", "body": b""},
+            ],
+            'Received "http.response.body" after body completed.',
+        ),
         ([{"type": "http.response.trailers"}], 'Received "http.response.trailers" without declaring trailers.'),
         (
             [{"type": "http.response.start", "status": 200, "trailers": True}, {"type": "http.response.trailers"}],

@@ -476,7 +476,9 @@ class _HTTPExchange:
             if not self._started:
                 raise AssertionError('Received "http.response.body" without "http.response.start".')
             if self._body_complete:
-                raise AssertionError('Received "http.response.body" after response completed.')
+                # Trailers still to come: only the body is complete (upstream's two wordings).
+                completed = "response" if self._response_complete.is_set() else "body"
+                raise AssertionError(f'Received "http.response.body" after {completed} completed.')
             more_body = bool(message.get("more_body", False))
             self._body_complete = not more_body
             # Copied now: the application may reuse a mutable buffer for its next chunk.
