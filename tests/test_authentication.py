@@ -182,8 +182,9 @@ def test_requires_on_websocket(test_client_factory: TestClientFactory) -> None:
 def test_decorating_a_function_without_a_connection_parameter() -> None:
     def no_connection(conn: Request) -> None: ...  # pragma: no cover
 
-    with pytest.raises(TypeError, match='No "request" or "websocket" argument on function'):
+    with pytest.raises(Exception, match='No "request" or "websocket" argument on function') as info:
         requires("authenticated")(no_connection)
+    assert type(info.value) is Exception  # upstream's plain `Exception`
 
 
 @pytest.mark.anyio
@@ -213,11 +214,17 @@ async def test_request_argument_must_be_a_request() -> None:
     @requires("authenticated")
     async def websocket_endpoint(websocket: Any) -> None: ...  # pragma: no cover
 
-    with pytest.raises(AssertionError, match="must be a Request"):
+    with pytest.raises(
+        AssertionError, match="^Parameter with name 'request' is required to be of type 'Request' not 'object'$"
+    ):
         await endpoint(object())
-    with pytest.raises(AssertionError, match="must be a Request"):
+    with pytest.raises(
+        AssertionError, match="^Parameter with name 'request' is required to be of type 'Request' not 'NoneType'$"
+    ):
         sync_endpoint(None)
-    with pytest.raises(AssertionError, match="must be a WebSocket"):
+    with pytest.raises(
+        AssertionError, match="^Parameter with name 'websocket' is required to be of type 'WebSocket' not 'str'$"
+    ):
         await websocket_endpoint("nope")
 
 

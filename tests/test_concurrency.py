@@ -9,6 +9,7 @@ import anyio
 import pytest
 
 from starlette import concurrency as concurrency_module
+from starlette._utils import BaseExceptionGroup
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool, run_until_first_complete
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -163,15 +164,20 @@ async def test_run_until_first_complete_with_nothing_to_run() -> None:
 
 
 @pytest.mark.anyio
-async def test_run_until_first_complete_propagates_a_failure_unwrapped() -> None:
+async def test_run_until_first_complete_propagates_a_failure_in_a_group() -> None:
     async def fail() -> None:
         raise KeyError("boom")
 
     async def forever() -> None:
         await anyio.Event().wait()
 
-    with pytest.warns(StarletteDeprecationWarning, match=DEPRECATION_MESSAGE), pytest.raises(KeyError, match="boom"):
+    with (
+        pytest.warns(StarletteDeprecationWarning, match=DEPRECATION_MESSAGE),
+        pytest.raises(BaseExceptionGroup) as info,
+    ):
         await run_until_first_complete((forever, {}), (fail, {}))
+    assert type(info.value).__name__ == "ExceptionGroup"  # as upstream's, from an anyio task group
+    assert [type(error) for error in info.value.exceptions] == [KeyError]
 
 
 @pytest.mark.anyio

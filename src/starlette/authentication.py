@@ -58,12 +58,16 @@ def _connection_parameter(func: Callable[..., Any]) -> tuple[str, int]:
     """The name (`"request"` or `"websocket"`) and position of the connection parameter of `func`.
 
     Raises:
-        TypeError: If `func` has no parameter with either name.
+        Exception: If `func` has no parameter with either name (upstream's plain `Exception`).
     """
     for index, parameter in enumerate(inspect.signature(func).parameters.values()):
         if parameter.name in ("request", "websocket"):
             return parameter.name, index
-    raise TypeError(f'No "request" or "websocket" argument on function "{func}"')
+    raise Exception(f'No "request" or "websocket" argument on function "{func}"')  # upstream's type
+
+
+def _wrong_type(name: str, expected: str, value: object) -> str:
+    return f"Parameter with name '{name}' is required to be of type '{expected}' not '{type(value).__name__}'"
 
 
 def requires(
@@ -83,8 +87,8 @@ def requires(
             raising, with the requested URL in the `next` query parameter.
 
     Raises:
-        TypeError: When decorating a function without a `request` or
-            `websocket` parameter.
+        Exception: When decorating a function without a `request` or
+            `websocket` parameter (upstream's plain `Exception`).
     """
     required = [scopes] if isinstance(scopes, str) else list(scopes)
 
@@ -96,7 +100,7 @@ def requires(
 
         def request_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Request:
             request = connection_of(args, kwargs)
-            assert isinstance(request, Request), f"The 'request' argument must be a Request: {request!r}"
+            assert isinstance(request, Request), _wrong_type("request", "Request", request)
             return cast("Request", request)
 
         def denied(request: Request) -> RedirectResponse:
@@ -111,7 +115,7 @@ def requires(
             @functools.wraps(func)
             async def websocket_wrapper(*args: Any, **kwargs: Any) -> None:
                 websocket = connection_of(args, kwargs)
-                assert isinstance(websocket, WebSocket), f"The 'websocket' argument must be a WebSocket: {websocket!r}"
+                assert isinstance(websocket, WebSocket), _wrong_type("websocket", "WebSocket", websocket)
                 if has_required_scope(cast("WebSocket", websocket), required):
                     await call_async(*args, **kwargs)
                 else:

@@ -8,10 +8,10 @@ import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, Literal, TypeVar
 
+import anyio
 import anyio.to_thread
 from typing_extensions import ParamSpec
 
-from starlette._utils import create_collapsing_task_group
 from starlette.exceptions import StarletteDeprecationWarning
 
 __all__ = ["iterate_in_threadpool", "run_in_threadpool", "run_until_first_complete"]
@@ -23,8 +23,8 @@ T = TypeVar("T")
 async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[object]], dict[str, Any]]) -> None:
     """Run `func(**kwargs)` for each `(func, kwargs)` pair concurrently until one returns.
 
-    When the first call returns, the others are cancelled. An exception raised
-    by a single call propagates as itself rather than inside an exception group.
+    When the first call returns, the others are cancelled. A failing call fails
+    the whole, inside an exception group (an anyio task group's, as upstream).
 
     Deprecated: emits a `StarletteDeprecationWarning`; use an anyio task group instead.
     """
@@ -33,7 +33,7 @@ async def run_until_first_complete(*args: tuple[Callable[..., Awaitable[object]]
         StarletteDeprecationWarning,
         stacklevel=1,  # this module, as upstream attributes it (what `module=` warning filters match)
     )
-    async with create_collapsing_task_group() as task_group:
+    async with anyio.create_task_group() as task_group:
 
         async def run_then_cancel_others(func: Callable[[], Awaitable[object]]) -> None:
             await func()
