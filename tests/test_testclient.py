@@ -1205,12 +1205,13 @@ def test_websocket_send_and_receive(test_client_factory: TestClientFactory) -> N
         assert session.receive() == {"type": "websocket.send", "text": "raw", "bytes": None}
 
 
-def test_websocket_session_mode_is_checked(test_client_factory: TestClientFactory) -> None:
+def test_websocket_session_mode_other_than_text_is_binary(test_client_factory: TestClientFactory) -> None:
+    # As upstream's client: any mode but "text" sends and reads a binary frame.
     with test_client_factory(echo_app()).websocket_connect("/") as session:
-        with pytest.raises(RuntimeError, match='The "mode" argument should be "text" or "binary".'):
-            session.send_json({}, mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
-        with pytest.raises(RuntimeError, match='The "mode" argument should be "text" or "binary".'):
-            session.receive_json(mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
+        session.send_json({"a": 1}, mode="json")  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
+        assert session.receive_bytes() == b'{"a":1}'
+        session.send_bytes(b'{"b":2}')
+        assert session.receive_json(mode="json") == {"b": 2}  # type: ignore[arg-type]  # ty: ignore[invalid-argument-type]
 
 
 def test_websocket_session_frame_kind_mismatch(test_client_factory: TestClientFactory) -> None:

@@ -313,13 +313,7 @@ class WebSocketTestSession:
         self.send({"type": "websocket.receive", "bytes": data})
 
     def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
-        """Send `data` encoded as compact JSON, in a text (default) or binary frame.
-
-        Raises:
-            RuntimeError: `mode` is neither `"text"` nor `"binary"`.
-        """
-        if mode not in ("text", "binary"):
-            raise RuntimeError('The "mode" argument should be "text" or "binary".')
+        """Send `data` encoded as compact JSON, in a text frame for `"text"` (default), else a binary one."""
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         if mode == "text":
             self.send({"type": "websocket.receive", "text": text})
@@ -371,16 +365,13 @@ class WebSocketTestSession:
         return data
 
     def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
-        """Wait for the next message, from a text (default) or binary frame, and decode it as JSON.
+        """Wait for the next message, from a text frame for `"text"` (default), else a binary one; decode its JSON.
 
         Raises:
             WebSocketDisconnect: The application closed the connection.
-            RuntimeError: `mode` is invalid.
             KeyError: The frame is not of the kind `mode` asks for.
             ValueError: The payload is not valid JSON.
         """
-        if mode not in ("text", "binary"):
-            raise RuntimeError('The "mode" argument should be "text" or "binary".')
         message = self._receive_data()
         if mode == "text":
             return json.loads(message["text"])
