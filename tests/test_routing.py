@@ -434,6 +434,28 @@ def test_route_url_path_for() -> None:
         route.url_path_for("user", username="tom", extra="1")
 
 
+@pytest.mark.parametrize(
+    ("prefix", "name", "params", "unused"),
+    [
+        ("/m", "m:x", {}, ""),
+        ("/m", "m:x", {"q": 1}, "q"),
+        ("/m", "m:x", {"path": "/zz", "q": 1}, "q, path"),
+        ("/m/{p}", "m:x", {"p": 1, "z": 1}, "z"),
+        ("/m/{p}", "m:x", {"path": "/zz"}, "path"),
+        ("/m", "m", {"path": "/a", "q": 1}, "q"),
+        ("/m/{p}", "m", {"path": "/zz", "p": 1, "w": 2}, "w"),
+    ],
+)
+def test_mount_url_path_for_names_the_parameters_left_over(
+    prefix: str, name: str, params: dict[str, Any], unused: str
+) -> None:
+    # As upstream's: the parameters the mount's prefix did not take (and never its own `path` placeholder).
+    mount = Mount(prefix, name="m", routes=[Route("/x/{p2}", homepage, name="x")])
+    with pytest.raises(NoMatchFound) as info:
+        mount.url_path_for(name, **params)
+    assert str(info.value) == f'No route exists for name "{name}" and params "{unused}".'
+
+
 def test_route_middleware_wraps_only_that_route(test_client_factory: TestClientFactory) -> None:
     class Tag:
         def __init__(self, app: ASGIApp, tag: str) -> None:

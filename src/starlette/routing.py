@@ -801,24 +801,28 @@ class Mount(BaseRoute, Generic[RouteStateT]):
         Raises:
             NoMatchFound: Neither the mount nor any child route matches.
         """
+        # The error names the parameters left over once the prefix took its own, as upstream's does.
+        unused: dict[str, Any] = path_params
         if self.name is not None and name == self.name and "path" in path_params:
             path_params["path"] = path_params["path"].lstrip("/")
             path, remaining = replace_params(self.path_format, self.param_convertors, dict(path_params))
             if not remaining:
                 return URLPath(path=path)
+            unused = remaining
         elif (child_name := _child_route_name(name, self.name)) is not None:
             path_kwarg = path_params.get("path")
             path_params["path"] = ""
             prefix, remaining = replace_params(self.path_format, self.param_convertors, dict(path_params))
             if path_kwarg is not None:
                 remaining["path"] = path_kwarg
+            unused = remaining
             for route in self.routes:
                 try:
                     url = route.url_path_for(child_name, **remaining)
                 except NoMatchFound:
                     continue
                 return URLPath(path=prefix.rstrip("/") + str(url), protocol=url.protocol)
-        raise NoMatchFound(name, path_params)
+        raise NoMatchFound(name, unused)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the connection to the mounted app."""
