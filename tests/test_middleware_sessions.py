@@ -337,7 +337,6 @@ def test_session_operations_that_change_nothing() -> None:
     operations: list[Callable[[Session], object]] = [
         lambda session: session.setdefault("a", 2),
         lambda session: session.pop("missing", None),
-        lambda session: Session().clear(),
     ]
     for operation in operations:
         session = Session({"a": 1})
@@ -355,9 +354,41 @@ def test_session_operations_that_change_nothing() -> None:
         session.pop("missing")
     with pytest.raises(KeyError):
         Session().popitem()
+    assert not session.modified
+
+
+def test_session_clear_and_del_mark_modified_like_upstream() -> None:
+    # As upstream: clearing, even an empty session, and deleting, even a missing key, count as changes.
+    empty = Session()
+    empty.clear()
+    assert empty.modified
+    session = Session({"a": 1})
     with pytest.raises(KeyError):
         del session["missing"]
-    assert not session.modified
+    assert session.modified
+
+
+@pytest.mark.parametrize("replacement", ["session", "dict"])
+def test_session_replaced_in_the_scope_is_the_one_saved(
+    test_client_factory: TestClientFactory, replacement: str
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if replacement == "session":
+            scope["session"] = Session({"user": "bob"})
+            scope["session"].mark_modified()
+        else:
+            scope["session"] = {"user": "bob"}
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    client = test_client_factory(SessionMiddleware(app, secret_key="example"))
+    if replacement == "dict":
+        # Upstream fails alike: what the middleware saves is what the scope holds when the response starts.
+        with pytest.raises(AttributeError, match="'dict' object has no attribute 'accessed'"):
+            client.get("/")
+        return
+    response = client.get("/")
+    assert response.headers["vary"] == "Cookie"
+    assert "session=" in response.headers["set-cookie"]
 
 
 def test_mark_modified_after_changing_a_value_in_place(test_client_factory: TestClientFactory) -> None:

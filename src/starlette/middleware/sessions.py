@@ -104,14 +104,12 @@ class Session(dict[str, Any]):
         Raises:
             KeyError: If `key` is not in the session.
         """
+        self.mark_modified()  # marked even when the key is missing, as upstream
         super().__delitem__(key)
-        self.mark_modified()
 
     def clear(self) -> None:
-        """Remove everything, marking the session modified if it was not empty."""
-        self.accessed = True
-        if super().__len__():
-            self.mark_modified()
+        """Remove everything, marking the session modified (even if it was empty, as upstream)."""
+        self.mark_modified()
         super().clear()
 
     def pop(self, key: str, *args: Any) -> Any:  # ty: ignore[incompatible-method-override]  # ty-only: ty wants `dict.pop`'s overloads; same call forms as upstream
@@ -226,11 +224,12 @@ class SessionMiddleware:
 
         data = self._read_cookie(scope)
         initial_session_was_empty = not data
-        session = scope["session"] = Session(data or {})
+        scope["session"] = Session(data or {})
 
         async def send_with_session(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._add_headers(message, session, initial_session_was_empty)
+                # What is in the scope then, as upstream: the app may have replaced the session.
+                self._add_headers(message, scope["session"], initial_session_was_empty)
             await send(message)
 
         await self.app(scope, receive, send_with_session)
