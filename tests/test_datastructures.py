@@ -668,8 +668,37 @@ def test_query_params_with_many_fields_parse_in_bounded_time() -> None:
     assert params.getlist("k0")[:2] == ["v0 A", "v100 A"]
 
 
+def test_immutable_multidict_equality_keeps_the_order_of_a_key_s_values() -> None:
+    # The pairs are compared sorted by key alone: keys may move, the values of one key may not.
+    assert ImmutableMultiDict([("a", 1), ("a", 2)]) != ImmutableMultiDict([("a", 2), ("a", 1)])
+    assert ImmutableMultiDict([("a", 1), ("b", 2), ("a", 3)]) == ImmutableMultiDict([("b", 2), ("a", 1), ("a", 3)])
+    assert ImmutableMultiDict([("a", 1), ("b", 2), ("a", 3)]) != ImmutableMultiDict([("a", 3), ("b", 2), ("a", 1)])
+    assert MultiDict([("a", "1"), ("a", "2")]) != MultiDict([("a", "2"), ("a", "1")])
+    assert QueryParams("a=1&a=2") != QueryParams("a=2&a=1")
+    assert FormData([("a", "1"), ("a", "2")]) != FormData([("a", "2"), ("a", "1")])
+    # Keys that compare equal keep their order too.
+    assert ImmutableMultiDict([(True, 1), (1, 2)]) != ImmutableMultiDict([(1, 2), (True, 1)])
+
+
+def test_immutable_multidict_equality_with_unorderable_keys() -> None:
+    message = "'<' not supported between instances of 'str' and 'int'"
+    mixed = ImmutableMultiDict[object, int]([(1, 1), ("a", 2)])
+    with pytest.raises(TypeError, match=message):
+        _ = mixed == ImmutableMultiDict([("a", 2), (1, 1)])
+    with pytest.raises(TypeError, match=message):
+        _ = mixed == mixed
+    with pytest.raises(TypeError, match=message):
+        _ = ImmutableMultiDict([("b", 1)]) != mixed
+    with pytest.raises(TypeError, match="'<' not supported between instances of 'NoneType' and 'NoneType'"):
+        _ = ImmutableMultiDict([(None, 1), (None, 2)]) == ImmutableMultiDict()
+    # Nothing is sorted when the other side is not of the same class.
+    assert mixed != MultiDict(mixed)
+    assert mixed != [(1, 1), ("a", 2)]
+    assert ImmutableMultiDict([(1, 1)]) != ImmutableMultiDict([("a", 1)])
+
+
 def test_immutable_multidict_equality_with_unorderable_values() -> None:
-    # Compared key by key: other keys may move, but the values of one key keep their order.
+    # Only the keys are ordered, so values need not be orderable.
     first, second = object(), object()
     pairs = [("a", first), ("a", second), ("b", "x")]
     assert ImmutableMultiDict(pairs) == ImmutableMultiDict([("b", "x"), ("a", first), ("a", second)])

@@ -12,6 +12,7 @@ import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, MutableMapping, Sequence, ValuesView
 from ipaddress import IPv6Address
 from itertools import repeat
+from operator import itemgetter
 from shlex import shlex
 from typing import Any, BinaryIO, ClassVar, Final, Literal, NamedTuple, overload
 from urllib.parse import SplitResult, parse_qsl, unquote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
@@ -506,25 +507,13 @@ def _collect_pairs(
     return pairs
 
 
-def _same_pairs(first: list[tuple[Any, Any]], second: list[tuple[Any, Any]]) -> bool:
-    """Whether two pair lists hold the same pairs, in any order.
+def _by_key(pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """The pairs sorted by key alone, keeping the order of a key's values (a stable sort).
 
-    Pairs that cannot be ordered (uploaded files) are compared key by key instead,
-    and then the values of a key must come in the same order.
+    Raises:
+        TypeError: If two keys cannot be ordered.
     """
-    if len(first) != len(second):
-        return False
-    try:
-        return sorted(first) == sorted(second)
-    except TypeError:
-        return _values_by_key(first) == _values_by_key(second)
-
-
-def _values_by_key(pairs: list[tuple[Any, Any]]) -> dict[Any, list[Any]]:
-    grouped: dict[Any, list[Any]] = {}
-    for key, value in pairs:
-        grouped.setdefault(key, []).append(value)
-    return grouped
+    return sorted(pairs, key=itemgetter(0))
 
 
 class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
@@ -606,10 +595,16 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
         return len(self._dict)
 
     def __eq__(self, other: object) -> bool:
-        """Equal to an instance of the same class holding the same pairs, in any order."""
+        """Equal to an instance of the same class holding the same pairs once sorted by key.
+
+        Keys may come in any order, but the values of one key must come in the same order.
+
+        Raises:
+            TypeError: If the keys of either side cannot be ordered.
+        """
         if not isinstance(other, self.__class__):
             return False
-        return _same_pairs(self._list, other._list)
+        return _by_key(self._list) == _by_key(other._list)
 
     def __repr__(self) -> str:
         """`ClassName([(key, value), ...])`."""
