@@ -662,14 +662,25 @@ async def test_multipart_empty_body() -> None:
 # --- multipart: hostile input --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "content_type", ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; charset=utf-8"]
-)
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; charset=utf-8"])
 async def test_multipart_missing_boundary(content_type: str) -> None:
     parser = MultiPartParser(Headers({"content-type": content_type}), stream_of(b"--x--\r\n"))
     with pytest.raises(MultiPartException) as info:
         await parser.parse()
     assert info.value.message == "Missing boundary in multipart."
+
+
+@pytest.mark.parametrize("boundary", ["", '""'])
+async def test_multipart_empty_boundary_is_a_boundary(boundary: str) -> None:
+    # An empty `boundary=` is not a missing one: the body is parsed with `--` as its delimiter.
+    headers = Headers({"content-type": f"multipart/form-data; boundary={boundary}"})
+    body = b'--\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n----\r\n'
+    form = await MultiPartParser(headers, stream_of(body)).parse()
+    assert form.multi_items() == [("a", "1")]
+    assert (await MultiPartParser(headers, stream_of()).parse()).multi_items() == []
+    with pytest.raises(MultiPartException) as info:
+        await MultiPartParser(headers, stream_of(b"--x--\r\n")).parse()
+    assert info.value.message == "Invalid multipart data."
 
 
 async def test_multipart_missing_content_type() -> None:

@@ -917,6 +917,8 @@ def test_malformed_multipart_through_client(test_client_factory: TestClientFacto
     client = test_client_factory(form_app())
     response = client.post("/", content=b"garbage", headers={"Content-Type": "multipart/form-data"})
     assert (response.status_code, response.text) == (400, "Missing boundary in multipart.")
+    response = client.post("/", content=b"garbage", headers={"Content-Type": "multipart/form-data; boundary="})
+    assert (response.status_code, response.text) == (400, "Invalid multipart data.")
     multipart_type = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
     response = client.post("/", content=b"garbage", headers=multipart_type)
     assert response.status_code == 400

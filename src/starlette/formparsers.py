@@ -596,7 +596,7 @@ class MultiPartParser:
         if charset:
             self._charset = charset.decode("latin-1")
         boundary = params.get(b"boundary")
-        if not boundary:
+        if boundary is None:  # an empty `boundary=` is parsed as an empty boundary
             raise MultiPartException("Missing boundary in multipart.")
         if len(boundary) > _MAX_BOUNDARY_LENGTH:  # checked here too: older python-multipart releases take any length
             raise MultiPartException(_INVALID_MULTIPART)
