@@ -10,7 +10,7 @@ import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import anyio.lowlevel
@@ -177,6 +177,19 @@ def test_header_names_are_lower_cased_and_computed_headers_appended() -> None:
 def test_no_content_length_for_bodiless_status(status_code: int) -> None:
     response = Response(status_code=status_code)
     assert "content-length" not in response.headers
+
+
+@pytest.mark.parametrize("status_code", [200, 201, 205, 299, 303, 305, 404, 500, 999])
+def test_content_length_for_other_status(status_code: int) -> None:
+    assert Response(status_code=status_code).headers["content-length"] == "0"
+
+
+def test_status_code_that_is_not_a_number() -> None:
+    # Upstream's error: the status code is first compared with `<`.
+    with pytest.raises(TypeError, match="^'<' not supported between instances of 'str' and 'int'$"):
+        Response(status_code=cast(int, "200"))
+    response = Response(status_code=cast(int, "200"), headers={"content-length": "0"})
+    assert response.raw_headers == [(b"content-length", b"0")]
 
 
 def test_memoryview_body_length_counts_bytes() -> None:

@@ -196,6 +196,9 @@ class Response:
 
         `content-length` is left out for responses that cannot have a body
         (1xx, 204, 304) and for responses without a `body` attribute (streamed ones).
+
+        Raises:
+            TypeError: `content-length` is to be added and `status_code` cannot be compared with an `int`.
         """
         raw_headers: list[tuple[bytes, bytes]]
         if headers is None:
@@ -210,7 +213,7 @@ class Response:
         if add_length:
             body: bytes | memoryview | None = getattr(self, "body", None)
             status_code = self.status_code
-            if body is not None and status_code >= 200 and status_code != 204 and status_code != 304:
+            if body is not None and not (status_code < 200 or status_code in (204, 304)):
                 length = len(body) if type(body) is bytes else cast("memoryview", body).nbytes
                 raw_headers.append((b"content-length", b"%d" % length))
 
