@@ -621,6 +621,45 @@ async def test_streaming_response_messages_on_asgi_24() -> None:
 
 
 @pytest.mark.anyio
+async def test_streaming_response_encodes_other_chunks_with_their_own_encode() -> None:
+    class Text:
+        def encode(self, charset: str) -> bytes:
+            return f"text in {charset}".encode()
+
+    async def chunks() -> AsyncIterator[Any]:
+        yield Text()
+        response.charset = "latin-1"  # read for every chunk
+        yield "é"
+
+    response = StreamingResponse(chunks())
+    messages = await run(response, http_scope())
+    assert [m["body"] for m in messages[1:]] == [b"text in utf-8", "é".encode("latin-1"), b""]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("chunk", "name"), [(1, "int"), (None, "NoneType"), (bytearray(b"x"), "bytearray")])
+async def test_streaming_response_chunk_without_encode(chunk: Any, name: str) -> None:
+    class Chunks:  # not an async generator: nothing is left to finalize after the error
+        def __init__(self) -> None:
+            self.left = [b"a", chunk]
+
+        def __aiter__(self) -> Chunks:
+            return self
+
+        async def __anext__(self) -> Any:
+            return self.left.pop(0)
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with pytest.raises(AttributeError, match=f"^'{name}' object has no attribute 'encode'$"):  # upstream's error
+        await StreamingResponse(Chunks())(http_scope(), idle_receive, send)
+    assert [m.get("body") for m in sent] == [None, b"a"]
+
+
+@pytest.mark.anyio
 async def test_streaming_response_stops_on_disconnect_before_asgi_24() -> None:
     first_chunk_sent = anyio.Event()
     events: list[str] = []

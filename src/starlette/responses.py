@@ -440,12 +440,17 @@ class StreamingResponse(Response):
         await _wait_for_disconnect(receive)
 
     async def stream_response(self, send: Send) -> None:
-        """Send the response start, every chunk of `body_iterator`, and the closing message."""
+        """Send the response start, every chunk of `body_iterator`, and the closing message.
+
+        A chunk other than `bytes` or `memoryview` is encoded with its own `encode(charset)`.
+
+        Raises:
+            AttributeError: for a chunk without an `encode` method (upstream's error).
+        """
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        charset = self.charset
         async for chunk in self.body_iterator:
-            if isinstance(chunk, str):
-                chunk = chunk.encode(charset)
+            if not isinstance(chunk, (bytes, memoryview)):
+                chunk = chunk.encode(self.charset)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -454,6 +459,7 @@ class StreamingResponse(Response):
 
         Raises:
             ClientDisconnect: on an ASGI 2.4 server, if streaming fails with `OSError` (the client went away).
+            AttributeError: for a chunk without an `encode` method (upstream's error).
         """
         stream: Callable[[], Awaitable[None]]
         if scope.get("type") == "websocket":
