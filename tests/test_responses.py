@@ -5,6 +5,7 @@ import hashlib
 import http.cookies
 import json
 import os
+import pickle
 import re
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
@@ -1655,10 +1656,18 @@ def test_generate_multipart_length_matches_body(data_file: Path) -> None:
 
 
 def test_range_exceptions() -> None:
-    assert MalformedRangeHeader().content == "Malformed range header."
-    assert str(MalformedRangeHeader("bad")) == "bad"
-    assert RangeNotSatisfiable(10).max_size == 10
-    assert "10 bytes" in str(RangeNotSatisfiable(10))
+    # As upstream, `args` (and so `str` and `repr`) hold only what was passed positionally.
+    malformed = MalformedRangeHeader()
+    assert (malformed.content, malformed.args, str(malformed)) == ("Malformed range header.", (), "")
+    assert repr(malformed) == "MalformedRangeHeader()"
+    bad = MalformedRangeHeader("bad")
+    assert (bad.content, bad.args, str(bad), repr(bad)) == ("bad", ("bad",), "bad", "MalformedRangeHeader('bad')")
+    assert (MalformedRangeHeader(content="x").content, MalformedRangeHeader(content="x").args) == ("x", ())
+    unsatisfiable = RangeNotSatisfiable(10)
+    assert (unsatisfiable.max_size, unsatisfiable.args, str(unsatisfiable)) == (10, (10,), "10")
+    assert repr(unsatisfiable) == "RangeNotSatisfiable(10)"
+    copied = pickle.loads(pickle.dumps(unsatisfiable))
+    assert (copied.max_size, copied.args) == (10, (10,))
 
 
 @pytest.mark.anyio

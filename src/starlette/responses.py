@@ -601,18 +601,26 @@ def _websocket_denial(send: Send) -> Send:
 
 
 class MalformedRangeHeader(Exception):
-    """The request's `Range` header cannot be parsed; answered with 400 and `content`."""
+    """The request's `Range` header cannot be parsed; answered with 400 and `content`.
+
+    As upstream, `args` (and so `str()`) hold only what was passed positionally:
+    `str(MalformedRangeHeader())` is `''`.
+    """
 
     def __init__(self, content: str = "Malformed range header.") -> None:
-        super().__init__(content)
+        # `Exception.__init__` is not called: `args` stay the positional arguments, as upstream.
         self.content = content
 
 
 class RangeNotSatisfiable(Exception):
-    """A requested range starts beyond the end of a file of `max_size` bytes; answered with 416."""
+    """A requested range starts beyond the end of a file of `max_size` bytes; answered with 416.
+
+    As upstream, `args` hold only what was passed positionally: `RangeNotSatisfiable(10)`
+    has `args == (10,)` and `str()` `'10'`.
+    """
 
     def __init__(self, max_size: int) -> None:
-        super().__init__(f"Requested range not satisfiable for a file of {max_size} bytes.")
+        # `Exception.__init__` is not called: `args` stay the positional arguments, as upstream.
         self.max_size = max_size
 
 
