@@ -72,5 +72,5 @@ def test_gzip_caches_are_bounded() -> None:
 def test_cors_origin_cache_is_bounded() -> None:
     middleware = CORSMiddleware(app, allow_origin_regex=r"https://.*\.test")
     for index in range(300):
-        middleware._added_for(f"https://o{index}.test".encode(), False)  # pyright: ignore[reportPrivateUsage]
+        middleware._added_for(f"https://o{index}.test".encode())  # pyright: ignore[reportPrivateUsage]
     assert_bounded(middleware._by_origin, 256, b"https://o299.test")  # pyright: ignore[reportPrivateUsage]

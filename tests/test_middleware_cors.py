@@ -90,7 +90,6 @@ def test_allow_all(test_client_factory: TestClientFactory) -> None:
     assert response.text == "Homepage"
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-expose-headers"] == "X-Status"
-    # `*` is sent, but a request with cookies would get the origin: the response varies with it.
     assert response.headers["vary"] == "Origin"
 
     response = client.get("/")
@@ -116,12 +115,24 @@ def test_allow_all_with_credentials_names_the_origin(test_client_factory: TestCl
     assert response.headers["vary"] == "Origin"
 
 
-def test_allow_all_with_a_cookie_names_the_origin(test_client_factory: TestClientFactory) -> None:
+def test_allow_all_without_credentials_sends_a_wildcard_to_a_request_with_a_cookie(
+    test_client_factory: TestClientFactory,
+) -> None:
     client = make_client(test_client_factory, allow_origins=["*"])
-    response = client.get("/", headers={"Origin": "https://example.org", "Cookie": "session=1"})
-    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    headers = {"Origin": "https://example.org", "Cookie": "session=1"}
+    response = client.get("/", headers=headers)
+    assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["vary"] == "Origin"
     assert "access-control-allow-credentials" not in response.headers
+
+    response = client.options("/", headers={**PREFLIGHT, **headers})
+    assert response.headers["access-control-allow-origin"] == "*"
+
+    client = make_client(test_client_factory, allow_origins=["*"], allow_credentials=True)
+    response = client.get("/", headers=headers)
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
+    response = client.options("/", headers={**PREFLIGHT, **headers})
+    assert response.headers["access-control-allow-origin"] == "https://example.org"
 
 
 def test_specific_origins(test_client_factory: TestClientFactory) -> None:
@@ -283,10 +294,12 @@ def test_custom_method_is_refused_with_wildcard_methods(test_client_factory: Tes
 
 
 @pytest.mark.anyio
-async def test_response_headers_are_replaced_without_touching_the_app_list() -> None:
+async def test_response_headers_are_replaced_in_place_without_touching_the_app_list() -> None:
     app_headers = [
         (b"access-control-allow-origin", b"https://stale.example"),
+        (b"x-app", b"1"),
         (b"access-control-allow-credentials", b"false"),
+        (b"access-control-allow-origin", b"https://other.example"),
         (b"vary", b"*"),
     ]
 
@@ -306,14 +319,16 @@ async def test_response_headers_are_replaced_without_touching_the_app_list() -> 
     scope: Scope = {"type": "http", "method": "GET", "headers": [(b"origin", b"https://example.org")]}
     await middleware(scope, receive, send)
 
+    # The first header of each name takes the new value where it is; the others are dropped.
     assert sent[0]["headers"] == [
-        (b"vary", b"*"),
-        (b"access-control-allow-credentials", b"true"),
         (b"access-control-allow-origin", b"https://example.org"),
+        (b"x-app", b"1"),
+        (b"access-control-allow-credentials", b"true"),
+        (b"vary", b"*"),
     ]
     assert sent[1] == {"type": "http.response.body", "body": b"ok"}
     assert app_headers[0] == (b"access-control-allow-origin", b"https://stale.example")
-    assert len(app_headers) == 3
+    assert len(app_headers) == 5
 
 
 @pytest.mark.anyio
@@ -340,7 +355,7 @@ async def test_public_send_and_simple_response() -> None:
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"access-control-allow-origin", b"https://example.org"), (b"vary", b"Origin")],
+            "headers": [(b"access-control-allow-origin", b"*"), (b"vary", b"Origin")],
         },
         {"type": "http.response.body", "body": b"x"},
         {
@@ -348,6 +363,54 @@ async def test_public_send_and_simple_response() -> None:
             "status": 204,
             "headers": [(b"access-control-allow-origin", b"*"), (b"vary", b"Origin")],
         },
+    ]
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (
+            {"allow_origins": ["*"], "expose_headers": ["X-Status"]},
+            [
+                (b"access-control-allow-origin", b"*"),
+                (b"access-control-expose-headers", b"X-Status"),
+            ],
+        ),
+        (
+            {"allow_origins": ["*"], "allow_credentials": True, "expose_headers": ["X-Status"]},
+            [
+                (b"access-control-allow-origin", b"https://example.org"),
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-expose-headers", b"X-Status"),
+            ],
+        ),
+        (
+            {"allow_origins": ["https://example.org"], "allow_credentials": True, "expose_headers": ["X-Status"]},
+            [
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-expose-headers", b"X-Status"),
+                (b"access-control-allow-origin", b"https://example.org"),
+            ],
+        ),
+        (
+            {"allow_origins": ["https://other.example"], "allow_credentials": True, "expose_headers": ["X-Status"]},
+            [
+                (b"access-control-allow-credentials", b"true"),
+                (b"access-control-expose-headers", b"X-Status"),
+            ],
+        ),
+    ],
+)
+def test_simple_response_header_order(
+    test_client_factory: TestClientFactory, options: dict[str, Any], expected: list[tuple[bytes, bytes]]
+) -> None:
+    client = make_client(test_client_factory, **options)
+    response = client.get("/", headers={"Origin": "https://example.org", "Cookie": "session=1"})
+    assert response.headers.raw == [
+        (b"content-length", b"8"),
+        (b"content-type", b"text/plain; charset=utf-8"),
+        *expected,
+        (b"vary", b"Origin"),
     ]
 
 

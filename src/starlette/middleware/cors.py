@@ -6,8 +6,8 @@ allowed and `400` naming what is not, and adds the CORS headers to the
 responses of other requests that carry an `Origin` header.
 
 The defaults allow nothing: origins, methods and headers must be listed.
-When credentials are allowed, or the request carries cookies, the allowed
-origin is echoed back rather than `*`, as browsers require. Since the CORS
+When credentials are allowed, the allowed origin is echoed back rather than
+`*`, as browsers require. Since the CORS
 headers depend on the request's `Origin`, every HTTP response gets
 `Vary: Origin` (also those to requests without one), and preflight responses
 vary with the preflight request headers too, so that caches keep them apart.
@@ -16,7 +16,7 @@ vary with the preflight request headers too, so that caches keep them apart.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Final, TypeAlias
 
 from starlette._cache import BoundedCache
@@ -41,20 +41,28 @@ _VARY_ORIGIN: Final[tuple[bytes, bytes]] = (b"vary", b"Origin")
 _ORIGIN_CACHE_SIZE: Final[int] = 256
 
 
-def _response_headers(
-    original: Iterable[tuple[bytes, bytes]], added: RawHeaders, replaced: frozenset[bytes]
-) -> RawHeaders:
-    """A new header list: `original` without the `replaced` names, then `added`, varying with `Origin`."""
+def _response_headers(original: Iterable[tuple[bytes, bytes]], added: Mapping[bytes, bytes]) -> RawHeaders:
+    """A new header list: `original` with the `added` headers set, varying with `Origin`.
+
+    Setting a header replaces the first header of that name in place and drops
+    the others of that name; a header the response does not have yet is
+    appended, in `added`'s order.
+    """
     headers: RawHeaders = []
     has_vary = False
+    placed: set[bytes] = set()
     for item in original:
         name = item[0]
-        if name in replaced:
-            continue
-        if name == b"vary":
-            has_vary = True
-        headers.append(item)
-    headers += added
+        value = added.get(name)
+        if value is not None:
+            if name not in placed:
+                placed.add(name)
+                headers.append((name, value))
+        else:
+            if name == b"vary":
+                has_vary = True
+            headers.append(item)
+    headers += [item for item in added.items() if item[0] not in placed]
     if has_vary:
         add_vary(headers, b"Origin")
     else:
@@ -62,9 +70,9 @@ def _response_headers(
     return headers
 
 
-# What a simple response gets: headers to add, and the names they replace.
-_Added: TypeAlias = tuple[RawHeaders, frozenset[bytes]]
-_NOTHING_ADDED: Final[_Added] = ([], frozenset())
+# What a simple response gets: header values by name, in the order they are added.
+_Added: TypeAlias = Mapping[bytes, bytes]
+_NOTHING_ADDED: Final[_Added] = {}
 
 
 class CORSMiddleware:
@@ -165,13 +173,12 @@ class CORSMiddleware:
         self.simple_headers = simple_headers
         self.preflight_headers = preflight_headers
         self._allowed_header_set = frozenset(self.allow_headers)
-        # The simple-response headers besides `Access-Control-Allow-Origin`, which depends on the request.
-        simple_raw = [
-            (name.lower().encode("latin-1"), value.encode("latin-1"))
+        # The simple-response headers as sent when the origin is not named.
+        self._without_origin: _Added = {
+            name.lower().encode("latin-1"): value.encode("latin-1")
             for name, value in simple_headers.items()
             if name != "Access-Control-Allow-Origin"
-        ]
-        self._without_origin: _Added = (simple_raw, frozenset(name for name, _ in simple_raw))
+        }
         self._any_origin: _Added = self._naming(b"*")
         # What to add for an `Origin` value, by value: a server sees the same few over and over.
         self._by_origin: BoundedCache[bytes, _Added] = BoundedCache(_ORIGIN_CACHE_SIZE)
@@ -183,15 +190,13 @@ class CORSMiddleware:
             return
         # One pass over the raw headers finds the few this middleware needs.
         origin: bytes | None = None
-        requests_method = has_cookie = False
+        requests_method = False
         for name, value in scope["headers"]:
             if name == b"origin":
                 if origin is None:
                     origin = value
             elif name == b"access-control-request-method":
                 requests_method = True
-            elif name == b"cookie":
-                has_cookie = True
         if origin is None:
             await self.app(scope, receive, _varying_with_origin(send))
         elif requests_method and scope["method"] == "OPTIONS":
@@ -199,11 +204,11 @@ class CORSMiddleware:
             await response(scope, receive, send)
         else:
             # What `self._simple_send()` builds, one call fewer on the hot path.
-            added, replaced = self._added_for(origin, has_cookie)
+            added = self._added_for(origin)
 
             async def send_with_cors(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    message["headers"] = _response_headers(message.get("headers", ()), added, replaced)
+                    message["headers"] = _response_headers(message.get("headers", ()), added)
                 await send(message)
 
             await self.app(scope, receive, send_with_cors)
@@ -256,13 +261,18 @@ class CORSMiddleware:
         return all(header.strip().lower() in allowed for header in requested)
 
     def _naming(self, allow_origin: bytes) -> _Added:
-        """The simple-response headers with `Access-Control-Allow-Origin: <allow_origin>`."""
-        added, replaced = self._without_origin
-        return [*added, (_ALLOW_ORIGIN, allow_origin)], replaced | {_ALLOW_ORIGIN}
+        """The simple-response headers with `Access-Control-Allow-Origin: <allow_origin>`.
 
-    def _added_for(self, origin: bytes, has_cookie: bool) -> _Added:
+        With `allow_origins=["*"]` the origin comes first, where `*` would be;
+        an origin allowed by name comes after the other headers.
+        """
+        if self.allow_all_origins:
+            return {_ALLOW_ORIGIN: allow_origin, **self._without_origin}
+        return {**self._without_origin, _ALLOW_ORIGIN: allow_origin}
+
+    def _added_for(self, origin: bytes) -> _Added:
         """What the response to a simple request from `origin` gets."""
-        if self.allow_all_origins and not (self.allow_credentials or has_cookie):
+        if self.allow_all_origins and not self.allow_credentials:
             return self._any_origin
         added = self._by_origin.get(origin)
         if added is None:
@@ -271,13 +281,13 @@ class CORSMiddleware:
             added = self._by_origin.put(origin, self._naming(origin) if allowed else self._without_origin)
         return added
 
-    def _simple_send(self, send: Send, origin: bytes, has_cookie: bool) -> Send:
+    def _simple_send(self, send: Send, origin: bytes) -> Send:
         """`send`, adding the CORS headers of a simple response to `origin` to the response start."""
-        added, replaced = self._added_for(origin, has_cookie)
+        added = self._added_for(origin)
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = _response_headers(message.get("headers", ()), added, replaced)
+                message["headers"] = _response_headers(message.get("headers", ()), added)
             await send(message)
 
         return send_with_cors
@@ -285,12 +295,12 @@ class CORSMiddleware:
     async def simple_response(self, scope: Scope, receive: Receive, send: Send, request_headers: Headers) -> None:
         """Run the app, adding the CORS headers for the request's `Origin` to its response."""
         origin = request_headers["origin"].encode("latin-1")
-        await self.app(scope, receive, self._simple_send(send, origin, "cookie" in request_headers))
+        await self.app(scope, receive, self._simple_send(send, origin))
 
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         """Send `message`, adding the CORS headers for the request's `Origin` if it starts the response."""
         origin = request_headers["origin"].encode("latin-1")
-        await self._simple_send(send, origin, "cookie" in request_headers)(message)
+        await self._simple_send(send, origin)(message)
 
     @staticmethod
     def allow_explicit_origin(headers: MutableHeaders, origin: str) -> None:
@@ -304,7 +314,7 @@ def _varying_with_origin(send: Send) -> Send:
 
     async def send_varying(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = _response_headers(message.get("headers", ()), *_NOTHING_ADDED)
+            message["headers"] = _response_headers(message.get("headers", ()), _NOTHING_ADDED)
         await send(message)
 
     return send_varying
