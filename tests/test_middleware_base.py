@@ -378,24 +378,24 @@ def test_call_next_twice(test_client_factory: TestClientFactory) -> None:
         return await call_next(request)
 
     client = test_client_factory(make_app(Middleware(BaseHTTPMiddleware, dispatch=dispatch)))
-    with pytest.raises(RuntimeError, match="only be called once"):
+    with pytest.raises(AssertionError, match="only be called once"):
         client.get("/")
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize(
-    "messages, error",
+    "messages, error_type, error",
     [
-        ([{"type": "http.response.body", "body": b"x"}], "Expected an 'http.response.start' message"),
-        ([START_MESSAGE, START_MESSAGE], "Unexpected message: 'http.response.start'"),
+        ([{"type": "http.response.body", "body": b"x"}], AssertionError, "Expected an 'http.response.start' message"),
+        ([START_MESSAGE, START_MESSAGE], RuntimeError, "Unexpected message: 'http.response.start'"),
     ],
 )
-async def test_protocol_errors(messages: list[Message], error: str) -> None:
+async def test_protocol_errors(messages: list[Message], error_type: type[Exception], error: str) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         for message in messages:
             await send(message)
 
-    with pytest.raises(RuntimeError, match=error):
+    with pytest.raises(error_type, match=error):
         await BaseHTTPMiddleware(app, dispatch=pass_through)(http_scope(), Channel().receive, Channel().send)
 
 

@@ -276,7 +276,7 @@ class _Downstream:
 
     async def call_next(self, request: Request) -> Response:
         if self.started:
-            raise RuntimeError("call_next() can only be called once per request.")
+            raise AssertionError("call_next() can only be called once per request.")
         self.started = True
         self.start()
         info: Any = None
@@ -289,7 +289,7 @@ class _Downstream:
             self.raise_app_exc()
             raise RuntimeError("No response returned.") from None
         if message["type"] != "http.response.start":
-            raise RuntimeError(f"Expected an 'http.response.start' message, got {message['type']!r}.")
+            raise AssertionError(f"Expected an 'http.response.start' message, got {message['type']!r}.")
         response = _StreamingResponse(_ResponseBody(self), status_code=message["status"], info=info)
         response.raw_headers = list(message.get("headers", ()))
         return response
@@ -448,6 +448,8 @@ class BaseHTTPMiddleware:
 
         Raises:
             RuntimeError: If the application sent no response (`"No response returned."`).
+            AssertionError: If `dispatch` calls `call_next` twice, or the application
+                sends a body before the response start.
             Exception: What the application raised, once the response has been
                 sent (unless `call_next` already raised it).
         """
