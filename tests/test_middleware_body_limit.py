@@ -96,7 +96,7 @@ async def test_declared_length_over_limit_is_never_read() -> None:
     await app(http_scope([(b"content-length", b"4")]), channel.receive, channel.send)
     assert channel.received == 0
     assert channel.status == 413
-    assert channel.body == b"Content Too Large"
+    assert channel.sent[1] == {"type": "http.response.body", "body": b"Content Too Large"}
 
 
 @pytest.mark.anyio

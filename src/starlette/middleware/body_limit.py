@@ -58,7 +58,7 @@ def _rejection() -> tuple[Message, Message]:
             (b"content-type", b"text/plain; charset=utf-8"),
         ],
     }
-    return start, {"type": "http.response.body", "body": _TOO_LARGE_BODY, "more_body": False}
+    return start, {"type": "http.response.body", "body": _TOO_LARGE_BODY}
 
 
 class _BodyBudget:
