@@ -313,12 +313,14 @@ async def test_non_http_scopes_pass_through() -> None:
 async def test_responder_attributes() -> None:
     responder = RequestBodyLimitResponder(echo_body, max_body_size=10)
     for name in ("scope", "receive", "send"):
-        with pytest.raises(RuntimeError, match="has not been called yet"):
+        with pytest.raises(AssertionError, match="has not been called yet"):
             getattr(responder, name)
     with pytest.raises(AssertionError):
         await responder.receive_with_limit()
     with pytest.raises(AssertionError):
         await responder.send_with_limit({"type": "http.response.start"})
+    with pytest.raises(KeyError, match="type"):
+        await responder.send_with_limit({})
 
     scope = http_scope([(b"content-length", b"4")])
     channel = Channel(chunk(b"ab"), chunk(b"cd", more_body=False))

@@ -156,10 +156,10 @@ class RequestBodyLimitResponder:
         """The scope of the request being handled.
 
         Raises:
-            RuntimeError: If the responder has not been called yet.
+            AssertionError: If the responder has not been called yet.
         """
         if self._scope is None:
-            raise RuntimeError("The responder has not been called yet.")
+            raise AssertionError("The responder has not been called yet.")
         return self._scope
 
     @property
@@ -167,10 +167,10 @@ class RequestBodyLimitResponder:
         """The `receive` channel the responder was called with.
 
         Raises:
-            RuntimeError: If the responder has not been called yet.
+            AssertionError: If the responder has not been called yet.
         """
         if self._receive is None:
-            raise RuntimeError("The responder has not been called yet.")
+            raise AssertionError("The responder has not been called yet.")
         return self._receive
 
     @property
@@ -178,10 +178,10 @@ class RequestBodyLimitResponder:
         """The `send` channel the responder was called with.
 
         Raises:
-            RuntimeError: If the responder has not been called yet.
+            AssertionError: If the responder has not been called yet.
         """
         if self._send is None:
-            raise RuntimeError("The responder has not been called yet.")
+            raise AssertionError("The responder has not been called yet.")
         return self._send
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -245,6 +245,7 @@ class RequestBodyLimitResponder:
             HTTPException: With status 413 when the declared or the received body
                 is larger than the limit; the `413` response has then been sent
                 already unless the response had started before.
+            AssertionError: Outside a call of the responder.
         """
         budget = self._budget
         assert budget is not None, "receive_with_limit() is only available while the responder runs."
@@ -264,12 +265,17 @@ class RequestBodyLimitResponder:
         The response is replaced by `413 Content Too Large` when the declared
         `Content-Length` is over the limit, even if the body was not read. Once the
         `413` response has been sent, the application's own messages are dropped.
+
+        Raises:
+            KeyError: If `message` has no `"type"`.
+            AssertionError: Outside a call of the responder.
         """
+        message_type = message["type"]
         budget = self._budget
         assert budget is not None, "send_with_limit() is only available while the responder runs."
         if budget.rejected:
             return
-        if message["type"] == "http.response.start":
+        if message_type == "http.response.start":
             # A body too large to accept is refused even when the application did not read it.
             if budget.declared_length_refused(self.content_length):
                 await budget.send_rejection()
