@@ -380,10 +380,10 @@ def test_scope_carries_the_handler_registries(test_client_factory: TestClientFac
 async def test_default_handlers_reject_other_exceptions() -> None:
     middleware = ExceptionMiddleware(ok_app)
     scope = http_scope()
-    with pytest.raises(TypeError, match="http_exception handles HTTPException, not ValueError"):
+    with pytest.raises(AssertionError, match="http_exception handles HTTPException, not ValueError"):
         await middleware.http_exception(Request(scope), ValueError())
     websocket = WebSocket({"type": "websocket", "path": "/", "headers": []}, no_body, Recorder())
-    with pytest.raises(TypeError, match="websocket_exception handles WebSocketException, not HTTPException"):
+    with pytest.raises(AssertionError, match="websocket_exception handles WebSocketException, not HTTPException"):
         await middleware.websocket_exception(websocket, HTTPException(400))
 
 

@@ -115,10 +115,10 @@ class ExceptionMiddleware:
         204 and 304 responses carry no body.
 
         Raises:
-            TypeError: if `exc` is not an `HTTPException`.
+            AssertionError: if `exc` is not an `HTTPException`.
         """
         if not isinstance(exc, HTTPException):
-            raise TypeError(f"http_exception handles HTTPException, not {type(exc).__name__}")
+            raise AssertionError(f"http_exception handles HTTPException, not {type(exc).__name__}")
         if exc.status_code in _BODYLESS_STATUS_CODES:
             return Response(status_code=exc.status_code, headers=exc.headers)
         return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
@@ -127,8 +127,8 @@ class ExceptionMiddleware:
         """The default `WebSocketException` handler: close the websocket with its code and reason.
 
         Raises:
-            TypeError: if `exc` is not a `WebSocketException`.
+            AssertionError: if `exc` is not a `WebSocketException`.
         """
         if not isinstance(exc, WebSocketException):
-            raise TypeError(f"websocket_exception handles WebSocketException, not {type(exc).__name__}")
+            raise AssertionError(f"websocket_exception handles WebSocketException, not {type(exc).__name__}")
         await websocket.close(code=exc.code, reason=exc.reason)
