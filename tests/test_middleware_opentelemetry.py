@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -596,10 +597,24 @@ def test_headers_getter() -> None:
 # --- optional dependency -------------------------------------------------------------------------
 
 
-def test_missing_opentelemetry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "opentelemetry", None)
+@pytest.mark.parametrize(
+    "module, replacement",
+    [
+        # `None` in `sys.modules`: importing it raises `ModuleNotFoundError`.
+        ("opentelemetry", None),
+        # A module without the names imported from it: a plain `ImportError`.
+        ("opentelemetry.util.types", types.ModuleType("opentelemetry.util.types")),
+    ],
+    ids=["missing", "unusable"],
+)
+def test_missing_opentelemetry(
+    monkeypatch: pytest.MonkeyPatch, module: str, replacement: types.ModuleType | None
+) -> None:
+    monkeypatch.setitem(sys.modules, module, replacement)
     monkeypatch.delitem(sys.modules, "starlette.middleware.opentelemetry")
     with pytest.raises(ImportError) as exc_info:
         importlib.import_module("starlette.middleware.opentelemetry")
-    assert "requires the 'opentelemetry-api' package" in str(exc_info.value)
-    assert isinstance(exc_info.value.__cause__, ModuleNotFoundError)
+    assert type(exc_info.value) is ImportError
+    assert str(exc_info.value) == "The `opentelemetry-api` package is required to use `OpenTelemetryMiddleware`."
+    assert exc_info.value.__cause__ is None
+    assert exc_info.value.__suppress_context__

@@ -21,10 +21,8 @@ try:
     from opentelemetry import metrics, propagate, trace
     from opentelemetry.propagators.textmap import Getter
     from opentelemetry.util.types import AttributeValue
-except ModuleNotFoundError as _missing:
-    raise ImportError(
-        "OpenTelemetryMiddleware requires the 'opentelemetry-api' package: pip install opentelemetry-api"
-    ) from _missing
+except ImportError:
+    raise ImportError("The `opentelemetry-api` package is required to use `OpenTelemetryMiddleware`.") from None
 
 from starlette import __version__
 from starlette.datastructures import URL, Headers
