@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable, 
 from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, mktime_tz, parsedate_tz
-from mimetypes import guess_type as guess_type  # upstream's namespace: patched and imported from here
+from mimetypes import guess_type  # looked up here at call time: code patches `starlette.responses.guess_type`
 from secrets import token_hex
 from typing import Any, Literal, TypeAlias, Union, cast
 from urllib.parse import quote
