@@ -24,9 +24,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Union, cast, overload
 
 from starlette._exception_handler import run_handling_exceptions
-from starlette._exception_handler import (
-    wrap_app_handling_exceptions as wrap_app_handling_exceptions,  # upstream's namespace: imported from here
-)
+
+# Upstream's module namespace holds these helpers too, and code imports them from here.
+from starlette._exception_handler import wrap_app_handling_exceptions as wrap_app_handling_exceptions
 from starlette._host import request_host, strip_port
 from starlette._lifespan import lifespan_context
 from starlette._mounted_lifespans import with_mounted_lifespans
@@ -51,9 +51,7 @@ from starlette.convertors import (
 from starlette.datastructures import URL, URLPath
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.body_limit import (
-    RequestBodyLimitMiddleware as RequestBodyLimitMiddleware,  # upstream's namespace: imported from here
-)
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware as RequestBodyLimitMiddleware  # see above
 from starlette.requests import Request, RouteStateT
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
