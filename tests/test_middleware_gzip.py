@@ -87,7 +87,7 @@ def test_minimum_size_and_compresslevel(test_client_factory: TestClientFactory) 
 
 
 @pytest.mark.parametrize(
-    "accept_encoding", ["identity", "gzip;q=0", "deflate, gzip; q=0.0", "gzip;q=nope", "x-gzip", ""]
+    "accept_encoding", ["identity", "gzip;q=0", "deflate, gzip; q=0.0", "gzip;q=nope", "GZIP", "nogzip", ""]
 )
 def test_client_not_accepting_gzip(test_client_factory: TestClientFactory, accept_encoding: str) -> None:
     client = test_client_factory(app_returning(PlainTextResponse(BIG)))
@@ -99,7 +99,9 @@ def test_client_not_accepting_gzip(test_client_factory: TestClientFactory, accep
     assert response.headers["Vary"] == "Accept-Encoding"
 
 
-@pytest.mark.parametrize("accept_encoding", ["GZIP", "br, gzip;q=0.5", "gzip; level=1; q=1", "deflate,gzip"])
+@pytest.mark.parametrize(
+    "accept_encoding", ["x-gzip", "Gzip, gzip", "br, gzip;q=0.5", "gzip; level=1; q=1", "deflate,gzip"]
+)
 def test_client_accepting_gzip(test_client_factory: TestClientFactory, accept_encoding: str) -> None:
     client = test_client_factory(app_returning(PlainTextResponse(BIG)))
     response = client.get("/", headers={"accept-encoding": accept_encoding})

@@ -87,12 +87,14 @@ def _accepts_gzip(raw_accept_encoding: bytes) -> bool:
 
 
 def _parse_accepts_gzip(raw_accept_encoding: bytes) -> bool:
-    accept_encoding = raw_accept_encoding.decode("latin-1").lower()
+    accept_encoding = raw_accept_encoding.decode("latin-1")
+    # Upstream compresses when the value contains "gzip" (as written): never more often than that,
+    # and then only when the list really accepts gzip (or its alias x-gzip) with a weight above zero.
     if "gzip" not in accept_encoding:
         return False
-    for item in accept_encoding.split(","):
+    for item in accept_encoding.lower().split(","):
         coding, _, params = item.partition(";")
-        if coding.strip() != "gzip":
+        if coding.strip() not in ("gzip", "x-gzip"):
             continue
         for param in params.split(";"):
             name, _, value = param.partition("=")
