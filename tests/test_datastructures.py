@@ -5,6 +5,7 @@ import io
 import pickle
 import random
 import sys
+import weakref
 from collections.abc import Callable
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, TypeVar, cast
@@ -1524,3 +1525,11 @@ def test_url_from_scope_with_a_non_utf8_query_string() -> None:
     # Kept difference: upstream raises `UnicodeDecodeError` (a 500 on any client's stray byte).
     scope: Scope = {"type": "http", "scheme": "http", "server": ("a", 80), "path": "/", "query_string": b"a=\xe9"}
     assert str(URL(scope=scope)) == "http://a/?a=\u00e9"
+
+
+def test_url_and_secret_are_plain_objects() -> None:
+    # As upstream's: instances take attributes and weak references.
+    for value in (URL("http://example.com/"), Secret("key")):
+        setattr(value, "note", 1)  # noqa: B010  # an attribute the class does not declare
+        assert vars(value)["note"] == 1
+        assert weakref.ref(value)() is value

@@ -197,8 +197,6 @@ class URL:
     split into components when one of them is read.
     """
 
-    __slots__ = ("_components", "_url")
-
     _url: str
     _components: SplitResult | None
 
@@ -418,8 +416,6 @@ class Secret:
 
     Use `str(secret)` at the point where the value is needed.
     """
-
-    __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
         """Wrap `value`."""
